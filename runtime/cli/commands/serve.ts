@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+import { registerPlaceholder } from './not-yet.ts';
+
+export function register(program: Command): void {
+  registerPlaceholder(program, 'serve', 'serve the web dashboard');
+}

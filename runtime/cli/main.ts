@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// The `luna` command line. Each command lives in commands/<name>.ts and registers itself;
+// heavy modules are imported inside actions so `luna --help` stays fast.
+
+import { Command, CommanderError } from 'commander';
+import { COMMANDS } from './commands/index.ts';
+import { EXIT_USAGE } from './exit-codes.ts';
+import { VERSION } from '../version.ts';
+
+const program = new Command('luna')
+  .description(
+    'Luna — policy-as-code for endpoint monitoring, enforcement and scanning.\n\n' +
+      'Write rules in .luna (or import Sigma, Sysmon XML, MoonMon YAML), check and test them,\n' +
+      'compile them into signed bundles, hunt through logs, run the agent, scan networks.',
+  )
+  .version(VERSION, '-V, --version')
+  .option('--format <format>', 'output format: human or json', 'human')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride()
+  .addHelpText(
+    'after',
+    `
+Exit codes: 0 ok · 1 findings (detections, failed tests, deviations) · 2 usage or input errors
+
+Examples:
+  luna check examples/                      parse and type-check a policy pack
+  luna test examples/                       run the inline tests
+  luna compile examples/ -o policy.lbundle  build a bundle
+  luna hunt --rules policy.lbundle logs/    hunt through recorded logs
+  luna demo                                 the whole tour on built-in samples`,
+  );
+
+for (const register of COMMANDS) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // --help and --version end with code 0; everything else is a usage error.
+    process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
+  } else {
+    process.stderr.write(`error LUN0001: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = EXIT_USAGE;
+  }
+}

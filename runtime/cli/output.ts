@@ -1,0 +1,63 @@
+// Output helpers shared by commands: the global --format switch, diagnostics printing, and
+// the one place that decides how a failed command ends (diagnostics, never a stack trace).
+
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { DiagnosticError, formatDiagnostic, type Diagnostic } from '../../policy/diagnostics.ts';
+import { EXIT_USAGE } from './exit-codes.ts';
+
+export type Format = 'human' | 'json';
+
+/** The global `--format` value for a command (subcommand options see the program's). */
+export function formatOf(cmd: Command): Format {
+  const f = (cmd.optsWithGlobals() as { format?: string }).format;
+  return f === 'json' ? 'json' : 'human';
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value) + '\n');
+}
+
+/** Diagnostics to stderr: human with source excerpts, or one JSON object per line. */
+export function printDiagnostics(diags: readonly Diagnostic[], format: Format, sources?: Map<string, string>): void {
+  for (const d of diags) {
+    if (format === 'json') {
+      process.stderr.write(JSON.stringify(d) + '\n');
+      continue;
+    }
+    const file = d.span?.file;
+    let text = file ? sources?.get(file) : undefined;
+    if (text === undefined && file) {
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        text = undefined;
+      }
+    }
+    process.stderr.write(formatDiagnostic(d, text) + '\n');
+  }
+}
+
+/**
+ * Wrap a command action: DiagnosticErrors print their diagnostics and exit 2; any other
+ * error prints one line (code LUN0001) and exits 2 — a stack trace only with LUNA_DEBUG=1.
+ */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void> | number | void) {
+  return async (...args: A): Promise<void> => {
+    const cmd = args[args.length - 1] as Command;
+    try {
+      const code = await fn(...args);
+      process.exitCode = code ?? 0;
+    } catch (err) {
+      const format = formatOf(cmd);
+      if (err instanceof DiagnosticError) {
+        printDiagnostics(err.diagnostics, format);
+      } else {
+        const message = err instanceof Error ? err.message : String(err);
+        printDiagnostics([{ code: 'LUN0001', severity: 'error', message }], format);
+        if (process.env.LUNA_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+      }
+      process.exitCode = EXIT_USAGE;
+    }
+  };
+}
