@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+import { registerPlaceholder } from './not-yet.ts';
+
+export function register(importCmd: Command): void {
+  registerPlaceholder(importCmd, 'sysmon', 'import sysmon rules');
+}
