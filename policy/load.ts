@@ -1,0 +1,122 @@
+// Loading policies from files and directories. Never throws on bad input: every problem
+// (unreadable file, unknown format, syntax error) becomes a Diagnostic, and everything that
+// could be parsed is still returned so that users see all problems in one pass.
+
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Policy } from './ast.ts';
+import { diag, type Diagnostic } from './diagnostics.ts';
+import { FRONT_ENDS, type FrontEnd } from './front-ends.ts';
+import { MAX_FILE_BYTES } from './limits.ts';
+
+export interface LoadResult {
+  policies: Policy[];
+  diagnostics: Diagnostic[];
+  sources: Map<string, string>;
+}
+
+export interface LoadOptions {
+  frontEndOptions?: Record<string, unknown>;
+  /** Front ends to try (default FRONT_ENDS); tests pass their own. */
+  frontEnds?: FrontEnd[];
+}
+
+/** Extensions a directory walk looks at; files named explicitly are always tried. */
+const POLICY_EXTENSIONS = /\.(luna|ya?ml|xml|json)$/i;
+
+async function walk(dir: string, out: string[]): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) await walk(p, out);
+    else if (e.isFile() && POLICY_EXTENSIONS.test(e.name)) out.push(p);
+  }
+}
+
+export async function loadPolicies(paths: string[], opts: LoadOptions = {}): Promise<LoadResult> {
+  const result: LoadResult = { policies: [], diagnostics: [], sources: new Map() };
+  const frontEnds = opts.frontEnds ?? FRONT_ENDS;
+  for (const p of paths) {
+    let files: string[];
+    let explicit = false;
+    try {
+      const st = await stat(p);
+      if (st.isDirectory()) {
+        files = [];
+        await walk(p, files);
+      } else {
+        files = [p];
+        explicit = true;
+      }
+    } catch (err) {
+      result.diagnostics.push(diag('LUN1003', 'error', `cannot read ${p}: ${errMessage(err)}`, { file: p }));
+      continue;
+    }
+    for (const file of files) {
+      const text = await readText(file, result.diagnostics);
+      if (text === undefined) continue;
+      const fe = frontEnds.find((f) => safeDetect(f, file, text));
+      if (!fe) {
+        if (explicit) {
+          result.diagnostics.push(
+            diag('LUN1002', 'error', `${file} is not a policy file Luna understands`, {
+              file,
+              suggestion: `use .luna or .luna.yaml, or one of the importers: ${frontEnds.map((f) => f.name).join(', ')}`,
+            }),
+          );
+        }
+        continue;
+      }
+      result.sources.set(file, text);
+      try {
+        const r = fe.parse(file, text, opts.frontEndOptions);
+        result.policies.push(...r.policies);
+        result.diagnostics.push(...r.diagnostics);
+      } catch (err) {
+        // A front end bug must not hide the other files' results.
+        result.diagnostics.push(
+          diag('LUN1099', 'error', `internal error in the ${fe.name} front end: ${errMessage(err)}`, { file }),
+        );
+      }
+    }
+  }
+  return result;
+}
+
+async function readText(file: string, diags: Diagnostic[]): Promise<string | undefined> {
+  try {
+    const st = await stat(file);
+    if (st.size > MAX_FILE_BYTES) {
+      diags.push(
+        diag('LUN1004', 'error', `${file} is ${st.size} bytes; policy files are limited to ${MAX_FILE_BYTES} bytes (10 MB)`, {
+          file,
+          suggestion: 'split the policy into several files',
+        }),
+      );
+      return undefined;
+    }
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    diags.push(diag('LUN1003', 'error', `cannot read ${file}: ${errMessage(err)}`, { file }));
+    return undefined;
+  }
+}
+
+function safeDetect(f: FrontEnd, file: string, text: string): boolean {
+  try {
+    return f.detect(file, text);
+  } catch {
+    return false;
+  }
+}
+
+function errMessage(err: unknown): string {
+  if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') {
+    const code = (err as { code: string }).code;
+    if (code === 'ENOENT') return 'no such file or directory';
+    if (code === 'EACCES') return 'permission denied';
+  }
+  return err instanceof Error ? err.message : String(err);
+}
