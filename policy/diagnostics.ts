@@ -59,7 +59,8 @@ export function location(d: Diagnostic): string {
  * the span, and the suggestion. `source` is the text of `d.span.file` when available.
  */
 export function formatDiagnostic(d: Diagnostic, source?: string): string {
-  const out = [`${location(d)}: ${d.severity} ${d.code}: ${d.message}`];
+  const where = d.span || d.file ? `${location(d)}: ` : '';
+  const out = [`${where}${d.severity} ${d.code}: ${d.message}`];
   if (d.span && source !== undefined) {
     const lineText = source.split(/\r?\n/)[d.span.line - 1];
     if (lineText !== undefined) {
