@@ -53,8 +53,11 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
       if (err instanceof DiagnosticError) {
         printDiagnostics(err.diagnostics, format);
       } else {
-        const message = err instanceof Error ? err.message : String(err);
-        printDiagnostics([{ code: 'LUN0001', severity: 'error', message }], format);
+        const text = err instanceof Error ? err.message : String(err);
+        // Errors raised as "LUNxxxx: message" keep their stable code.
+        const coded = /^(LUN\d{4}): ([\s\S]*)$/.exec(text);
+        const [code, message] = coded ? [coded[1], coded[2]] : ['LUN0001', text];
+        printDiagnostics([{ code, severity: 'error', message }], format);
         if (process.env.LUNA_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
       }
       process.exitCode = EXIT_USAGE;
