@@ -21,7 +21,18 @@ export class BinXmlError extends Error {
 export interface Sub { kind: 1; index: number; optional: boolean }
 export type Part = string | Sub;
 export interface Attr { name: string; parts: Part[] }
-export interface Elem { kind: 0; name: string; attrs: Attr[]; children: (Elem | Part)[] }
+export interface Elem {
+  kind: 0;
+  name: string;
+  attrs: Attr[];
+  children: (Elem | Part)[];
+  /** Compiled: the key this element gets in its parent (Data's literal Name, else its name). */
+  key?: string;
+  /** Compiled: attributes rendered under the key (Data's Name removed). */
+  keyAttrs?: Attr[];
+  /** Compiled: child keys are literal and distinct, and no substitution sits between them. */
+  fast?: boolean;
+}
 /** A compiled template: its top-level nodes (normally one `Event` element). */
 export interface Template { nodes: (Elem | Part)[] }
 
@@ -206,9 +217,10 @@ export class ChunkContext {
     }
     this.check(p, 1, end, 'element');
     const close = this.buf[p];
-    if (close === 0x03) return [el, p + 1]; // CloseEmptyElement
+    if (close === 0x03) { compile(el); return [el, p + 1]; } // CloseEmptyElement
     if (close !== 0x02) throw new BinXmlError(`expected the end of an element start tag, found 0x${close.toString(16)}`, p);
     p = this.parseContent(p + 1, end, hasDep, el.children, depth, false);
+    compile(el);
     return [el, p];
   }
 
@@ -288,6 +300,30 @@ export class ChunkContext {
 
 const EMPTY: unknown[] = [];
 
+/** Precomputes each child's key and whether the children can be assigned without checks. */
+function compile(el: Elem): void {
+  if (el.name === 'Data') {
+    const nameAttr = el.attrs.find((a) => a.name === 'Name');
+    if (!nameAttr) el.key = 'Data';
+    else {
+      el.keyAttrs = el.attrs.filter((a) => a !== nameAttr);
+      const p = nameAttr.parts;
+      if (p.length === 1 && typeof p[0] === 'string' && p[0] !== '') el.key = p[0];
+      else if (p.length === 0) el.key = 'Data';
+      // else: dynamic key (substitution), resolved at render time
+    }
+  } else el.key = el.name;
+  const seen = new Set<string>();
+  let fast = true;
+  for (const c of el.children) {
+    if (typeof c === 'string') continue;
+    if (c.kind === 1) { fast = false; continue; }
+    if (c.key === undefined || seen.has(c.key)) fast = false;
+    else seen.add(c.key);
+  }
+  el.fast = fast;
+}
+
 function appendText(a: unknown, b: unknown): unknown {
   if (a === undefined) return b;
   const sa = Array.isArray(a) ? a.join(',') : String(a);
@@ -327,10 +363,10 @@ function renderParts(parts: Part[], vals: unknown[]): unknown {
  * elements; `{ "#attributes": …, "#text": … }` with attributes; an object of children
  * otherwise. `<Data Name="X">v</Data>` becomes key X; repeated names become arrays.
  */
-function renderElem(el: Elem, vals: unknown[], skipAttr?: string): unknown {
+function renderElem(el: Elem, vals: unknown[]): unknown {
   let attrs: Record<string, unknown> | null = null;
-  for (const a of el.attrs) {
-    if (a.name === skipAttr) continue;
+  const fast = el.fast === true;
+  for (const a of el.keyAttrs ?? el.attrs) {
     const v = renderParts(a.parts, vals);
     if (v === null || v === undefined) continue;
     (attrs ??= {})[a.name] = v;
@@ -349,15 +385,15 @@ function renderElem(el: Elem, vals: unknown[], skipAttr?: string): unknown {
       continue;
     }
     obj ??= {};
-    if (c.name === 'Data') {
+    const value = renderElem(c, vals);
+    if (fast) obj[c.key!] = value;
+    else if (c.key !== undefined) addChild(obj, c.key, value);
+    else {
+      // Data whose Name is a substitution: the key is only known now.
       const nameAttr = c.attrs.find((a) => a.name === 'Name');
       const key = nameAttr ? renderParts(nameAttr.parts, vals) : null;
-      if (typeof key === 'string' && key !== '') {
-        addChild(obj, key, renderElem(c, vals, 'Name'));
-        continue;
-      }
+      addChild(obj, typeof key === 'string' && key !== '' ? key : 'Data', value);
     }
-    addChild(obj, c.name, renderElem(c, vals));
   }
   if (obj === null) {
     if (attrs === null) return text ?? null;

@@ -50,16 +50,15 @@ const pad2 = (n: number) => (n < 10 ? '0' : '') + n;
 
 /** FILETIME (100 ns ticks since 1601-01-01 UTC) → "YYYY-MM-DDTHH:MM:SS.fffffffZ". */
 export function filetimeToIso(lo: number, hi: number): string {
-  // Split to keep precision: ticks = hi * 2^32 + lo; ms and the 100-ns remainder separately.
-  const ticks = BigInt(hi) * 4294967296n + BigInt(lo);
-  const unixTicks = ticks - 116444736000000000n;
-  let ms = Number(unixTicks / 10000n);
-  let sub = Number(unixTicks % 10000n);
-  if (sub < 0) { sub += 10000; ms -= 1; }
+  // ticks = hi·2^32 + lo exceeds 2^53, so split: 2^32 = 429496·10^4 + 7296, and everything
+  // below stays exact in doubles. ms since 1601, then the 100-ns remainder.
+  const a = hi * 7296 + lo;
+  const sub = a % 10000;
+  const ms = hi * 429496 + (a - sub) / 10000 - 11644473600000;
   const d = new Date(ms);
-  if (Number.isNaN(d.getTime())) return String(ticks);
-  const iso = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ (or ±YYYYYY for odd years)
-  return iso.slice(0, -1) + String(sub).padStart(4, '0') + 'Z';
+  if (Number.isNaN(d.getTime())) return `${hi}:${lo}`;
+  const iso = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
+  return iso.slice(0, -1) + (sub < 10 ? '000' : sub < 100 ? '00' : sub < 1000 ? '0' : '') + sub + 'Z';
 }
 
 function systemtime(dv: DataView, off: number): string {
@@ -70,11 +69,12 @@ function systemtime(dv: DataView, off: number): string {
   return `${String(y).padStart(4, '0')}-${pad2(mo)}-${pad2(d)}T${pad2(h)}:${pad2(mi)}:${pad2(s)}.${String(ms).padStart(3, '0')}Z`;
 }
 
-export function guid(buf: Uint8Array, dv: DataView, off: number): string {
-  const d1 = dv.getUint32(off, true).toString(16).toUpperCase().padStart(8, '0');
-  const d2 = dv.getUint16(off + 4, true).toString(16).toUpperCase().padStart(4, '0');
-  const d3 = dv.getUint16(off + 6, true).toString(16).toUpperCase().padStart(4, '0');
-  return `{${d1}-${d2}-${d3}-${hexUpper(buf, off + 8, 2)}-${hexUpper(buf, off + 10, 6)}}`;
+export function guid(buf: Uint8Array, _dv: DataView, off: number): string {
+  const h = HEX;
+  const b = buf;
+  return '{' + h[b[off + 3]] + h[b[off + 2]] + h[b[off + 1]] + h[b[off]] + '-' + h[b[off + 5]] + h[b[off + 4]] + '-' +
+    h[b[off + 7]] + h[b[off + 6]] + '-' + h[b[off + 8]] + h[b[off + 9]] + '-' + h[b[off + 10]] + h[b[off + 11]] +
+    h[b[off + 12]] + h[b[off + 13]] + h[b[off + 14]] + h[b[off + 15]] + '}';
 }
 
 function sid(buf: Uint8Array, dv: DataView, off: number, size: number): string {
