@@ -1,0 +1,80 @@
+// Newline-delimited JSON, decoded block by block: each block is cut at its last newline, the
+// complete lines are decoded to text once and split with indexOf, and each line goes through
+// JSON.parse. CRLF, blank lines and a UTF-8 BOM are accepted. A malformed line becomes a
+// diagnostic at file:line:col and every other line still comes through.
+
+import type { RawRecord } from './raw-record.ts';
+import { at, CODES, lineSpan, type DiagnosticSink } from '../diagnostics.ts';
+
+export class NdjsonDecoder {
+  private carry: Buffer | null = null;
+  private line: number;
+  private readonly file: string;
+  private readonly sink: DiagnosticSink;
+
+  /** `firstLine`: the line number of the first byte pushed (for a worker's slice of a file). */
+  constructor(file: string, sink: DiagnosticSink, firstLine = 1) {
+    this.file = file;
+    this.sink = sink;
+    this.line = firstLine;
+  }
+
+  push(chunk: Buffer, out: RawRecord[]): void {
+    const buf = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+    const last = buf.lastIndexOf(10);
+    if (last < 0) {
+      this.carry = Buffer.from(buf);
+      return;
+    }
+    this.carry = last + 1 < buf.length ? Buffer.from(buf.subarray(last + 1)) : null;
+    this.lines(buf.toString('utf8', 0, last + 1), out);
+  }
+
+  end(out: RawRecord[]): void {
+    if (this.carry) {
+      const rest = this.carry.toString('utf8');
+      this.carry = null;
+      this.lines(rest + '\n', out);
+    }
+  }
+
+  private lines(text: string, out: RawRecord[]): void {
+    const n = text.length;
+    let s = 0;
+    while (s < n) {
+      let e = text.indexOf('\n', s);
+      if (e < 0) e = n;
+      const lineNo = this.line++;
+      let le = e;
+      if (le > s && text.charCodeAt(le - 1) === 13) le--;
+      let b = s;
+      let c = text.charCodeAt(b);
+      if (c === 0xfeff) c = text.charCodeAt(++b);
+      while (b < le && (c === 32 || c === 9)) c = text.charCodeAt(++b);
+      if (b < le) this.parse(text, b, le, lineNo, out);
+      s = e + 1;
+    }
+  }
+
+  private parse(text: string, b: number, e: number, lineNo: number, out: RawRecord[]): void {
+    let v: unknown;
+    try {
+      v = JSON.parse(text.slice(b, e));
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      const m = /position (\d+)/.exec(msg);
+      const col = (m ? Number(m[1]) : 0) + 1 + (b - (text.lastIndexOf('\n', b) + 1));
+      this.sink(at(CODES.BAD_JSON_LINE, 'warning', `line ${lineNo} is not valid JSON (${msg}); skipped`, this.file, { span: lineSpan(this.file, lineNo, col), record: lineNo }));
+      return;
+    }
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      out.push({ obj: v as Record<string, unknown>, record: lineNo });
+      return;
+    }
+    if (Array.isArray(v) && v.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x))) {
+      for (const x of v) out.push({ obj: x as Record<string, unknown>, record: lineNo });
+      return;
+    }
+    this.sink(at(CODES.NOT_AN_OBJECT, 'warning', `line ${lineNo} holds a JSON ${Array.isArray(v) ? 'array' : typeof v}, not an event object; skipped`, this.file, { span: lineSpan(this.file, lineNo), record: lineNo }));
+  }
+}

@@ -1,0 +1,64 @@
+// Expanding the paths given to `luna hunt` into log files: directories are walked recursively
+// in sorted order (deterministic output); files with a log extension are taken as they are, and
+// files with another or no extension are taken when their content sniffs as a log format.
+// Paths named explicitly are always returned (the reader then reports what it cannot read).
+
+import { readdirSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { sniffFile } from './detect.ts';
+import { at, CODES, type DiagnosticSink } from './diagnostics.ts';
+
+const LOG_EXT = new Set(['.json', '.jsonl', '.ndjson', '.log', '.gz', '.evtx']);
+/** Extensions that are never logs: not even sniffed (policies, docs, code, archives). */
+const NEVER = new Set(['.yml', '.yaml', '.md', '.txt', '.xml', '.ts', '.js', '.py', '.luna', '.zip', '.html', '.csv', '.toml', '.sh']);
+
+function sniffsAsLog(path: string): boolean {
+  try {
+    return sniffFile(path).format !== 'unknown';
+  } catch {
+    return false;
+  }
+}
+
+function walk(dir: string, out: string[], sink: DiagnosticSink): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch (e) {
+    sink(at(CODES.CANNOT_READ, 'error', `cannot list directory: ${(e as Error).message}`, dir));
+    return;
+  }
+  for (const name of names) {
+    if (name.startsWith('.')) continue; // .git, editor droppings
+    const p = join(dir, name);
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      continue; // dangling symlink
+    }
+    if (st.isDirectory()) walk(p, out, sink);
+    else if (st.isFile()) {
+      const ext = extname(name).toLowerCase();
+      if (LOG_EXT.has(ext) || (!NEVER.has(ext) && sniffsAsLog(p))) out.push(p);
+    }
+  }
+}
+
+/** Log files under `paths` (files as given, directories walked), without duplicates. */
+export function listLogFiles(paths: string[], opts: { onDiagnostic?: DiagnosticSink } = {}): string[] {
+  const sink = opts.onDiagnostic ?? (() => {});
+  const out: string[] = [];
+  for (const p of paths) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch (e) {
+      sink(at(CODES.CANNOT_READ, 'error', `cannot read: ${(e as Error).message}`, p));
+      continue;
+    }
+    if (st.isDirectory()) walk(p, out, sink);
+    else out.push(p);
+  }
+  return [...new Set(out)];
+}

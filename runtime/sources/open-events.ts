@@ -1,0 +1,87 @@
+// The event-source contract (COMMON.md): openEvents(path) → async batches of SourcedEvents.
+// Each raw record is shape-normalised, flattened and classified once here, with
+// runtime/events/classify.ts (flattenRecord, toLunaEvent), whatever format it came from.
+
+import type { LunaEvent } from '../../policy/ast.ts';
+import { flattenRecord, toLunaEvent } from '../events/classify.ts';
+import { readRaw, readRawSync, wholeFile, type LogSlice } from './raw.ts';
+import type { RawRecord } from './json/raw-record.ts';
+import { normalizeShape, recordTime } from './shapes.ts';
+import { at, CODES, type DiagnosticSink } from './diagnostics.ts';
+
+export interface SourcedEvent {
+  event: LunaEvent;
+  file: string;
+  /** EVTX record id, NDJSON line number, or 1-based ordinal of a concatenated JSON object. */
+  record: number;
+  /** ISO-8601 UTC when the record has a recognisable time. */
+  timestamp?: string;
+  /** The record as read (nested), only with `raw: true`. */
+  raw?: unknown;
+}
+
+export interface OpenEventsOptions {
+  onDiagnostic?: DiagnosticSink;
+  /** Events per batch (default 1000). */
+  batchSize?: number;
+  /** Keep each record as read in `SourcedEvent.raw`. */
+  raw?: boolean;
+  /** Name used in diagnostics and `SourcedEvent.file` (default: the path). */
+  file?: string;
+}
+
+function convert(batch: RawRecord[], file: string, keepRaw: boolean, evtx: boolean, sink: DiagnosticSink, out: SourcedEvent[]): void {
+  for (const r of batch) {
+    try {
+      const obj = evtx ? r.obj : normalizeShape(r.obj);
+      const ev: SourcedEvent = { event: toLunaEvent(flattenRecord(obj)), file, record: r.record };
+      const ts = r.timestamp ?? recordTime(obj);
+      if (ts !== undefined) ev.timestamp = ts;
+      if (keepRaw) ev.raw = r.obj;
+      out.push(ev);
+    } catch (e) {
+      sink(at(CODES.NOT_AN_OBJECT, 'warning', `record ${r.record} could not be turned into an event: ${(e as Error).message}; skipped`, file, { record: r.record }));
+    }
+  }
+}
+
+/** Events of one file, or of a slice of one (see splitForWorkers), synchronously. */
+export function* readEventsSync(source: string | LogSlice, opts: OpenEventsOptions = {}): Generator<SourcedEvent[]> {
+  const path = typeof source === 'string' ? source : source.path;
+  const file = opts.file ?? path;
+  const sink = opts.onDiagnostic ?? (() => {});
+  const slice = typeof source === 'string' ? wholeFile(path, file, sink) : source;
+  if (!slice) return;
+  const size = opts.batchSize ?? 1000;
+  let out: SourcedEvent[] = [];
+  for (const batch of readRawSync(slice, { file, onDiagnostic: sink })) {
+    convert(batch, file, opts.raw === true, slice.format === 'evtx', sink, out);
+    while (out.length >= size) {
+      yield out.length === size ? out : out.slice(0, size);
+      out = out.length === size ? [] : out.slice(size);
+    }
+  }
+  if (out.length) yield out;
+}
+
+/**
+ * Events of a log file (EVTX, NDJSON, concatenated/pretty JSON or a JSON array, any of them
+ * gzipped; detected from content) in batches of about `batchSize`. Damaged input produces
+ * diagnostics through `onDiagnostic` and never an exception; every good record comes through.
+ */
+export async function* openEvents(path: string, opts: OpenEventsOptions = {}): AsyncGenerator<SourcedEvent[]> {
+  const file = opts.file ?? path;
+  const sink = opts.onDiagnostic ?? (() => {});
+  const slice = wholeFile(path, file, sink);
+  if (!slice) return;
+  const size = opts.batchSize ?? 1000;
+  let out: SourcedEvent[] = [];
+  for await (const batch of readRaw(slice, { file, onDiagnostic: sink })) {
+    convert(batch, file, opts.raw === true, slice.format === 'evtx', sink, out);
+    while (out.length >= size) {
+      yield out.length === size ? out : out.slice(0, size);
+      out = out.length === size ? [] : out.slice(size);
+    }
+  }
+  if (out.length) yield out;
+}

@@ -1,0 +1,149 @@
+// Reading one log file (or a worker's slice of one) into raw records, synchronously (for
+// worker threads) or as an async stream (gzip text is decompressed as a stream). Formats:
+// EVTX, NDJSON, concatenated/pretty JSON; any of them gzipped.
+
+import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { constants, createGunzip, gunzipSync } from 'node:zlib';
+import { readEvtxBuffer, readEvtxFile, type ChunkRange, type EvtxRecord } from './evtx/reader.ts';
+import { NdjsonDecoder } from './json/ndjson.ts';
+import { ConcatJsonDecoder } from './json/concat-decoder.ts';
+import type { RawRecord } from './json/raw-record.ts';
+import { sniffFile, type LogFormat } from './detect.ts';
+import { at, CODES, type DiagnosticSink } from './diagnostics.ts';
+
+/** A file, or the part of one that one worker reads (see splitForWorkers). */
+export interface LogSlice {
+  path: string;
+  format: Exclude<LogFormat, 'unknown'>;
+  gzip: boolean;
+  /** NDJSON: byte range [start, end) starting at a line start, and that line's number. */
+  start?: number;
+  end?: number;
+  firstLine?: number;
+  /** EVTX: chunk index range. */
+  chunks?: ChunkRange;
+}
+
+export interface RawReadOptions {
+  onDiagnostic?: DiagnosticSink;
+  /** Name used in diagnostics (default: the path). */
+  file?: string;
+}
+
+const BLOCK = 1 << 20;
+
+function evtxBatch(recs: EvtxRecord[]): RawRecord[] {
+  return recs.map((r) => ({ obj: r.data, record: r.recordId, timestamp: r.timestamp }));
+}
+
+function decoderFor(format: 'ndjson' | 'json', file: string, sink: DiagnosticSink, firstLine?: number) {
+  return format === 'ndjson' ? new NdjsonDecoder(file, sink, firstLine ?? 1) : new ConcatJsonDecoder(file, sink);
+}
+
+function gunzipAll(path: string, file: string, sink: DiagnosticSink): Buffer | null {
+  const gz = readFileSync(path);
+  try {
+    return gunzipSync(gz);
+  } catch (e) {
+    try {
+      const part = gunzipSync(gz, { finishFlush: constants.Z_SYNC_FLUSH });
+      sink(at(CODES.BAD_GZIP, 'warning', `gzip stream is truncated or damaged (${(e as Error).message}); reading the ${part.length} bytes that decompress`, file));
+      return part;
+    } catch (e2) {
+      sink(at(CODES.BAD_GZIP, 'warning', `gzip data is damaged (${(e2 as Error).message}); nothing could be read`, file));
+      return null;
+    }
+  }
+}
+
+/** Resolves the format of a path (sniffing it) into a whole-file slice. */
+export function wholeFile(path: string, file: string, sink: DiagnosticSink): LogSlice | null {
+  let s;
+  try {
+    s = sniffFile(path);
+  } catch (e) {
+    sink(at(CODES.CANNOT_READ, 'error', `cannot read: ${(e as Error).message}`, file));
+    return null;
+  }
+  if (s.format === 'unknown') {
+    sink(at(CODES.UNKNOWN_FORMAT, 'warning', `not a log format Luna reads (EVTX, NDJSON, JSON objects or array, optionally gzipped); skipped`, file, { offset: 0 }));
+    return null;
+  }
+  return { path, format: s.format, gzip: s.gzip };
+}
+
+/** Raw records of a slice, in batches (one per EVTX chunk or per ~1 MiB of text). */
+export function* readRawSync(slice: LogSlice, opts: RawReadOptions = {}): Generator<RawRecord[]> {
+  const file = opts.file ?? slice.path;
+  const sink = opts.onDiagnostic ?? (() => {});
+  if (slice.format === 'evtx') {
+    if (slice.gzip) {
+      const buf = gunzipAll(slice.path, file, sink);
+      if (buf) for (const recs of readEvtxBuffer(buf, { file, onDiagnostic: sink }, slice.chunks)) yield evtxBatch(recs);
+    } else {
+      for (const recs of readEvtxFile(slice.path, { file, onDiagnostic: sink }, slice.chunks)) yield evtxBatch(recs);
+    }
+    return;
+  }
+  const dec = decoderFor(slice.format, file, sink, slice.firstLine);
+  if (slice.gzip) {
+    const buf = gunzipAll(slice.path, file, sink);
+    if (!buf) return;
+    for (let p = 0; p < buf.length; p += BLOCK) {
+      const out: RawRecord[] = [];
+      dec.push(buf.subarray(p, Math.min(buf.length, p + BLOCK)), out);
+      if (out.length) yield out;
+    }
+  } else {
+    const fd = openSync(slice.path, 'r');
+    try {
+      const end = Math.min(slice.end ?? Infinity, fstatSync(fd).size);
+      let pos = slice.start ?? 0;
+      while (pos < end) {
+        const b = Buffer.allocUnsafe(Math.min(BLOCK, end - pos));
+        const n = readSync(fd, b, 0, b.length, pos);
+        if (n <= 0) break;
+        pos += n;
+        const out: RawRecord[] = [];
+        dec.push(n === b.length ? b : b.subarray(0, n), out);
+        if (out.length) yield out;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const out: RawRecord[] = [];
+  dec.end(out);
+  if (out.length) yield out;
+}
+
+/** Async variant: gzip text is decompressed as a stream (constant memory, early records). */
+export async function* readRaw(slice: LogSlice, opts: RawReadOptions = {}): AsyncGenerator<RawRecord[]> {
+  if (!(slice.gzip && slice.format !== 'evtx')) {
+    let n = 0;
+    for (const batch of readRawSync(slice, opts)) {
+      yield batch;
+      // Let timers and I/O run between big batches of synchronous parsing.
+      if (++n % 16 === 0) await new Promise<void>((r) => setImmediate(r));
+    }
+    return;
+  }
+  const file = opts.file ?? slice.path;
+  const sink = opts.onDiagnostic ?? (() => {});
+  const dec = decoderFor(slice.format, file, sink, slice.firstLine);
+  const stream = createReadStream(slice.path).pipe(createGunzip());
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const out: RawRecord[] = [];
+      dec.push(chunk, out);
+      if (out.length) yield out;
+    }
+  } catch (e) {
+    sink(at(CODES.BAD_GZIP, 'warning', `gzip stream is truncated or damaged (${(e as Error).message}); records before the damage were read`, file));
+  } finally {
+    stream.destroy();
+  }
+  const out: RawRecord[] = [];
+  dec.end(out);
+  if (out.length) yield out;
+}
