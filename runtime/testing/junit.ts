@@ -1,0 +1,49 @@
+// JUnit XML for CI systems: one <testsuite> per (policy, engine), one <testcase> per test.
+
+import type { TestOutcome } from './run.ts';
+
+export function xmlEscape(s: string): string {
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;')
+    // XML 1.0 forbids most control characters even when escaped.
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+export function toJUnitXml(outcomes: readonly TestOutcome[], opts: { name?: string; timeMs?: number } = {}): string {
+  const suites = new Map<string, TestOutcome[]>();
+  for (const o of outcomes) {
+    const key = `${o.policy}\u0000${o.engine}`;
+    const list = suites.get(key) ?? [];
+    list.push(o);
+    suites.set(key, list);
+  }
+  const failures = outcomes.filter((o) => !o.passed).length;
+  const lines = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  lines.push(
+    `<testsuites name="${xmlEscape(opts.name ?? 'luna test')}" tests="${outcomes.length}" failures="${failures}" errors="0"${opts.timeMs !== undefined ? ` time="${(opts.timeMs / 1000).toFixed(3)}"` : ''}>`,
+  );
+  for (const list of suites.values()) {
+    const { policy, engine, file } = list[0];
+    const f = list.filter((o) => !o.passed).length;
+    lines.push(
+      `  <testsuite name="${xmlEscape(`${policy} [${engine}]`)}" tests="${list.length}" failures="${f}" errors="0" skipped="0"${file ? ` file="${xmlEscape(file)}"` : ''}>`,
+    );
+    for (const o of list) {
+      const where = o.span ? ` file="${xmlEscape(o.span.file)}" line="${o.span.line}"` : o.file ? ` file="${xmlEscape(o.file)}"` : '';
+      const open = `    <testcase classname="${xmlEscape(`${policy}.${engine}`)}" name="${xmlEscape(o.test)}"${where}`;
+      if (o.passed) lines.push(`${open}/>`);
+      else {
+        lines.push(`${open}>`);
+        lines.push(`      <failure message="${xmlEscape(o.reasons[0] ?? 'failed')}" type="AssertionError">${xmlEscape(o.reasons.join('\n'))}</failure>`);
+        lines.push('    </testcase>');
+      }
+    }
+    lines.push('  </testsuite>');
+  }
+  lines.push('</testsuites>');
+  return lines.join('\n') + '\n';
+}

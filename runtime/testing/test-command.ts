@@ -1,0 +1,103 @@
+// `luna test`: run every inline test with the interpreter and, when the build has it, the
+// table matcher (and check that the two agree on every test event); optionally the
+// compiler's property tests. Exit 0 all passed · 1 failures · 2 bad input.
+
+import { writeFileSync } from 'node:fs';
+import { DiagnosticError, diag } from '../../policy/diagnostics.ts';
+import { EXIT_FINDINGS, EXIT_OK } from '../cli/exit-codes.ts';
+import { printDiagnostics, printJson, type Format } from '../cli/output.ts';
+import { createInterpreter } from '../interpreter/index.ts';
+import { toJUnitXml } from './junit.ts';
+import { loadCheckedPolicies, loadTableEngine, optionalImport } from './load-rules.ts';
+import { runInlineTests, summarize, type TestOutcome } from './run.ts';
+
+export interface TestOptions {
+  junit?: string;
+  engine?: string;
+  properties?: boolean;
+  seed?: string;
+  runs?: string;
+}
+
+const PROPERTIES = '../properties/run' + '.ts';
+
+function intOption(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new DiagnosticError([diag('LUN6111', 'error', `--${name} must be a non-negative integer (got '${v}')`)]);
+  return Number(v);
+}
+
+export async function runTestCommand(paths: string[], opts: TestOptions, format: Format): Promise<number> {
+  const engineOpt = opts.engine ?? 'auto';
+  if (!['auto', 'interp', 'tables', 'both'].includes(engineOpt)) {
+    throw new DiagnosticError([diag('LUN6111', 'error', `--engine must be interp, tables or both (got '${engineOpt}')`)]);
+  }
+  const seed = intOption('seed', opts.seed);
+  const runs = intOption('runs', opts.runs);
+  const started = performance.now();
+  const { policies, warnings, sources } = await loadCheckedPolicies(paths);
+  if (warnings.length && format === 'human') printDiagnostics(warnings, format, sources);
+
+  const notes: string[] = [];
+  const engines: string[] = [];
+  const tableEngine = engineOpt === 'interp' ? undefined : await loadTableEngine();
+  if (engineOpt !== 'tables') engines.push('interp');
+  if (tableEngine) engines.push('tables');
+  else if (engineOpt === 'tables' || engineOpt === 'both') {
+    throw new DiagnosticError([diag('LUN4950', 'error', 'table matcher not available in this build', { suggestion: 'use --engine interp' })]);
+  } else if (engineOpt === 'auto') notes.push('table matcher not available: tests ran with the interpreter only');
+
+  const outcomes: TestOutcome[] = [];
+  let interpOutcomes: TestOutcome[] = [];
+  if (engines.includes('interp')) {
+    interpOutcomes = runInlineTests(policies, createInterpreter(policies), 'interp');
+    outcomes.push(...interpOutcomes);
+  }
+  if (tableEngine) {
+    const { matcher, diagnostics } = tableEngine.build(policies);
+    if (diagnostics.some((d) => d.severity === 'error')) throw new DiagnosticError(diagnostics);
+    const tableOutcomes = runInlineTests(policies, matcher, 'tables');
+    // Differential check: both engines must see the same matches for every test event.
+    tableOutcomes.forEach((o, i) => {
+      const ref = interpOutcomes[i];
+      if (ref && ref.matched.join(',') !== o.matched.join(',')) {
+        o.passed = false;
+        o.reasons.push(`engines disagree: interpreter matched [${ref.matched.join(', ')}], tables matched [${o.matched.join(', ')}]`);
+      }
+    });
+    outcomes.push(...tableOutcomes);
+  }
+
+  let properties: unknown;
+  let propertiesFailed = false;
+  if (opts.properties) {
+    const mod = await optionalImport<{ runPropertyTests(p: unknown, o: { seed?: number; runs?: number }): Promise<unknown> }>(PROPERTIES);
+    if (!mod?.runPropertyTests) {
+      throw new DiagnosticError([diag('LUN6112', 'error', 'property tests are not available in this build (runtime/properties/run.ts)')]);
+    }
+    properties = await mod.runPropertyTests(policies, { seed, runs });
+    const r = properties as { ok?: boolean; passed?: boolean; failures?: unknown[]; failed?: number };
+    propertiesFailed = r.ok === false || r.passed === false || (Array.isArray(r.failures) && r.failures.length > 0) || (typeof r.failed === 'number' && r.failed > 0);
+  }
+
+  const sum = summarize(outcomes);
+  const ms = performance.now() - started;
+  if (opts.junit) writeFileSync(opts.junit, toJUnitXml(outcomes, { timeMs: ms }));
+
+  if (format === 'json') {
+    printJson({ ok: sum.failed === 0 && !propertiesFailed, ...sum, engines, notes, tests: outcomes, ...(opts.properties ? { properties } : {}) });
+  } else {
+    const out: string[] = [];
+    for (const n of notes) out.push(`note: ${n}`);
+    for (const o of outcomes) {
+      const where = o.span ? ` (${o.span.file}:${o.span.line})` : '';
+      out.push(`${o.passed ? '✓' : '✗'} ${o.policy} › ${o.test} [${o.engine}]${o.passed ? '' : where}`);
+      for (const r of o.reasons) out.push(`    ${r}`);
+    }
+    if (outcomes.length === 0) out.push('no inline tests found');
+    if (opts.properties) out.push(`properties: ${propertiesFailed ? 'FAILED' : 'ok'} ${JSON.stringify(properties)}`);
+    out.push(`${sum.passed} passed, ${sum.failed} failed (${engines.join(' + ')}) in ${Math.round(ms)} ms`);
+    process.stdout.write(out.join('\n') + '\n');
+  }
+  return sum.failed > 0 || propertiesFailed ? EXIT_FINDINGS : EXIT_OK;
+}
