@@ -6,6 +6,7 @@ import type { Policy } from './ast.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { parseLunaText } from './syntax/parse.ts';
 import { parseLunaYaml, looksLikeLunaYaml } from './yaml/parse.ts';
+import { sigmaFrontEnd } from './import/sigma/front-end.ts';
 
 export interface FrontEnd {
   name: string;
@@ -28,4 +29,5 @@ export const lunaYamlFrontEnd: FrontEnd = {
 export const FRONT_ENDS: FrontEnd[] = [
   lunaFrontEnd,
   lunaYamlFrontEnd,
+  sigmaFrontEnd,
 ];
