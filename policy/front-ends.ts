@@ -7,6 +7,7 @@ import type { Diagnostic } from './diagnostics.ts';
 import { parseLunaText } from './syntax/parse.ts';
 import { parseLunaYaml, looksLikeLunaYaml } from './yaml/parse.ts';
 import { sigmaFrontEnd } from './import/sigma/front-end.ts';
+import { sysmonFrontEnd } from './import/sysmon/index.ts';
 
 export interface FrontEnd {
   name: string;
@@ -30,4 +31,5 @@ export const FRONT_ENDS: FrontEnd[] = [
   lunaFrontEnd,
   lunaYamlFrontEnd,
   sigmaFrontEnd,
+  sysmonFrontEnd,
 ];

@@ -6,7 +6,7 @@
 //   same RuleName: exclude lists before include lists, each in *reverse* document order
 //   (rules.c fills its per-event table from the back), and inside a list the items in order.
 
-import type { CompareExpr, Expr, Policy, RuleDecl, Verdict } from '../../ast.ts';
+import type { CompareExpr, Expr, Policy, RuleDecl, Span, Verdict } from '../../ast.ts';
 import { RULE_ELEMENTS, SYSMON_EVENTS, fieldAppliesTo } from './schema.ts';
 import type { SysmonConfig, SysmonFilter, SysmonList } from './read.ts';
 
@@ -128,6 +128,8 @@ export function filterExpr(f: SysmonFilter, list: Pick<SysmonList, 'series' | 'c
 interface NamedUnit {
   expr: Expr;
   name: string;
+  /** Where the unit starts in the XML (its first filter), for diagnostics. */
+  span?: Span;
 }
 
 /** The whole list as one condition (AND groups OR the filters of one field together). */
@@ -168,9 +170,9 @@ function namedUnits(list: SysmonList): NamedUnit[] {
   if (list.relation === 'or') {
     const units: NamedUnit[] = [];
     for (const it of list.items) {
-      if (it.kind === 'filter') units.push({ expr: filterExpr(it.filter, list), name: it.filter.name });
-      else if (it.rule.relation === 'or') for (const f of it.rule.filters) units.push({ expr: filterExpr(f, list), name: f.name });
-      else units.push({ expr: aggExpr(it.rule, list), name: it.rule.name });
+      if (it.kind === 'filter') units.push({ expr: filterExpr(it.filter, list), name: it.filter.name, span: it.filter.span });
+      else if (it.rule.relation === 'or') for (const f of it.rule.filters) units.push({ expr: filterExpr(f, list), name: f.name, span: f.span });
+      else units.push({ expr: aggExpr(it.rule, list), name: it.rule.name, span: it.rule.span });
     }
     // Consecutive units with the same name are one rule (readability, fewer rules).
     const merged: NamedUnit[] = [];
@@ -270,7 +272,7 @@ export function sysmonToPolicy(config: SysmonConfig, opts: ToPolicyOptions): Pol
           actions: [list.onmatch === 'include' ? { kind: 'log' } : { kind: 'drop' }],
           enabled: true,
           meta: { sysmonList: list.onmatch, sysmonRelation: list.relation, sysmonElement: `${list.span.file}:${list.span.line}` },
-          span: list.span,
+          span: u.span ?? list.span,
         });
       });
     }
