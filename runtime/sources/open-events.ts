@@ -35,7 +35,9 @@ function convert(batch: RawRecord[], file: string, keepRaw: boolean, evtx: boole
     try {
       const obj = evtx ? r.obj : normalizeShape(r.obj);
       const ev: SourcedEvent = { event: toLunaEvent(flattenRecord(obj)), file, record: r.record };
-      const ts = r.timestamp ?? recordTime(obj);
+      // The event's own time (System/TimeCreated) first: record headers of re-exported EVTX
+      // files can be zero (1601-01-01).
+      const ts = recordTime(obj) ?? (r.timestamp && !r.timestamp.startsWith('1601') ? r.timestamp : undefined);
       if (ts !== undefined) ev.timestamp = ts;
       if (keepRaw) ev.raw = r.obj;
       out.push(ev);

@@ -23,8 +23,9 @@ export interface EvtxRecord {
   recordId: number;
   /** Record header FILETIME, ISO-8601 UTC with 100 ns digits. */
   timestamp: string;
-  /** Byte offset of the record in the file. */
+  /** Byte offset of the record in the file, and its size in bytes. */
   offset: number;
+  size: number;
   /** The record in evtx_dump's JSON shape: `{ Event: { System: …, EventData: … } }`. */
   data: Record<string, unknown>;
 }
@@ -172,7 +173,7 @@ export function readChunk(chunk: Buffer, fileOffset: number, index: number, decl
     const timestamp = filetimeToIso(chunk.readUInt32LE(p + 16), chunk.readUInt32LE(p + 20));
     try {
       const data = ctx.renderRecord(p + 24, p + size - 4);
-      records.push({ recordId, timestamp, offset: fileOffset + p, data });
+      records.push({ recordId, timestamp, offset: fileOffset + p, size, data });
       resyncing = false;
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
