@@ -468,6 +468,7 @@ static __always_inline int net_common(struct bpf_sock_addr *ctx, int v6)
 	e->h.rule = 0xffffffff;
 	e->h.gen = g->active_gen;
 	bpf_get_current_comm(e->h.comm, sizeof(e->h.comm));
+	e->path[0] = 0;
 	e->proto = ctx->protocol;
 	e->family = v6 ? 10 : 2;
 	e->dport = bpf_ntohs((__u16)ctx->user_port);

@@ -1,0 +1,269 @@
+// The BPF driver as seen from TypeScript: build on first use, open/load luna.bpf.o through
+// libbpf, configure scope/exemption/enforcement, attach (links unpinned: they vanish with the
+// process), swap table generations atomically, drain events from a worker, read counters,
+// detach cleanly.
+
+import { closeSync, constants as fsc, openSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import type { KernelTables } from '../schemas/kernel-tables.ts';
+import { ensureBuilt } from './build.ts';
+import { cgroup2Root, cgroupInfo, type CgroupInfo } from './cgroup.ts';
+import { libbpf } from './libbpf.ts';
+import { CLS, EVENT_SIZE, NCLS, NSTATS, S, decodeEvent, encodeGen, encodeGlob, u32, type GlobCfg, type RawEvent } from './layout.ts';
+import { buildTables, type BuiltTables, type MapName, type MapWrite } from './tables.ts';
+
+export interface DriverOptions {
+  /** Limit monitoring and enforcement to this cgroup v2 directory's subtree. */
+  scopeCgroup?: string;
+  /** 0 dry run (report would-block), 1 enforce inside the scope, 2 enforce system-wide. */
+  enforce: 0 | 1 | 2;
+  /** Receives decoded events in batches. */
+  onEvents: (events: RawEvent[]) => void;
+  /** Wake the reader when this many bytes wait in the ring (default 64 KiB). */
+  wakeBytes?: number;
+  /** Periodic wake of the reader in ms (default 50). */
+  pollMs?: number;
+  /** Programs not to load (e.g. capabilities missing). */
+  skip?: string[];
+  objectPath?: string;
+}
+
+export interface DriverStats {
+  seen: Record<string, number>;
+  sent: Record<string, number>;
+  filtered: Record<string, number>;
+  lost: Record<string, number>;
+  blocked: number;
+  wouldBlock: number;
+  outOfScope: number;
+  exempt: number;
+  received: number;
+}
+
+const PROGRAMS = ['luna_exec', 'luna_exit', 'luna_sys_enter', 'luna_sys_exit'];
+const CGROUP_PROGRAMS = ['luna_connect4', 'luna_connect6'];
+const MAPS: MapName[] = ['path_exact', 'path_prefix', 'path_suffix', 'inodes', 'ports', 'nets4', 'nets6'];
+
+export class BpfDriver {
+  readonly scope?: CgroupInfo;
+  readonly attached: string[] = [];
+  private obj: unknown;
+  private links: unknown[] = [];
+  private fds = new Map<string, number>();
+  private glob: GlobCfg;
+  private worker?: Worker;
+  private stopFlag = new SharedArrayBuffer(4);
+  private active?: { gen: number; tables: BuiltTables };
+  private received = 0;
+  private closed = false;
+
+  private opts: DriverOptions;
+
+  private constructor(opts: DriverOptions) {
+    this.opts = opts;
+    this.scope = opts.scopeCgroup ? cgroupInfo(opts.scopeCgroup) : undefined;
+    this.glob = {
+      activeGen: 0,
+      agentTgid: process.pid,
+      scopeCgid: this.scope?.id ?? 0n,
+      scopeLevel: this.scope?.level ?? 0,
+      enforce: opts.enforce,
+      wakeBytes: opts.wakeBytes ?? 64 * 1024,
+    };
+  }
+
+  static async open(opts: DriverOptions): Promise<BpfDriver> {
+    if (opts.enforce === 1 && !opts.scopeCgroup) throw new Error('enforcing inside a scope needs a scope cgroup');
+    const d = new BpfDriver(opts);
+    try {
+      await d.load();
+      return d;
+    } catch (err) {
+      await d.close();
+      throw err;
+    }
+  }
+
+  private async load(): Promise<void> {
+    const path = this.opts.objectPath ?? (await ensureBuilt());
+    const L = libbpf();
+    if (!process.env.LUNA_BPF_DEBUG) L.silence();
+    this.obj = L.openFile(path);
+    if (!this.obj) throw new Error(`cannot open BPF object ${path} (errno ${L.errno()})`);
+    for (const name of this.opts.skip ?? []) {
+      const p = L.findProgram(this.obj, name);
+      if (p) L.setAutoload(p, false);
+    }
+    const r = L.objectLoad(this.obj);
+    if (r) throw new Error(`BPF object failed to load: errno ${-r} (run with LUNA_BPF_DEBUG=1 for the verifier log)`);
+    for (const m of ['glob', 'gens', 'stats', 'events', ...MAPS]) {
+      const fd = L.mapFd(this.obj, m);
+      if (fd < 0) throw new Error(`map ${m} missing from the BPF object`);
+      this.fds.set(m, fd);
+    }
+    // Fail open: generation 0 and 1 start with loaded = 0 (array maps are zeroed).
+    this.writeGlob();
+    await this.startReader();
+    const skip = new Set(this.opts.skip ?? []);
+    for (const name of PROGRAMS) {
+      if (skip.has(name)) continue;
+      const link = L.attach(L.findProgram(this.obj, name));
+      if (!link) throw new Error(`attaching ${name} failed (errno ${L.errno()})`);
+      this.links.push(link);
+      this.attached.push(name);
+    }
+    // Connect hooks go on the scope cgroup (or the cgroup2 root when the scope is the system).
+    const cgdir = this.scope?.path ?? cgroup2Root();
+    if (cgdir) {
+      const fd = openSync(cgdir, fsc.O_RDONLY | fsc.O_DIRECTORY);
+      try {
+        for (const name of CGROUP_PROGRAMS) {
+          if (skip.has(name)) continue;
+          const link = L.attachCgroup(L.findProgram(this.obj, name), fd);
+          if (!link) throw new Error(`attaching ${name} to ${cgdir} failed (errno ${L.errno()})`);
+          this.links.push(link);
+          this.attached.push(name);
+        }
+      } finally {
+        closeSync(fd);
+      }
+    }
+  }
+
+  private startReader(): Promise<void> {
+    const w = new Worker(new URL('./ringbuf-worker.ts', import.meta.url), {
+      workerData: { fd: this.fds.get('events'), pollMs: this.opts.pollMs ?? 50, stop: this.stopFlag },
+    });
+    this.worker = w;
+    return new Promise((resolve, reject) => {
+      w.on('message', (m: { ready?: boolean; error?: string; batch?: ArrayBuffer; done?: boolean }) => {
+        if (m.ready) resolve();
+        if (m.error) reject(new Error(m.error));
+        if (m.batch) this.deliver(Buffer.from(m.batch));
+      });
+      w.on('error', reject);
+    });
+  }
+
+  private deliver(buf: Buffer): void {
+    const out: RawEvent[] = [];
+    for (let off = 0; off + 4 <= buf.length; ) {
+      const n = buf.readUInt32LE(off);
+      out.push(decodeEvent(buf.subarray(off + 4, off + 4 + n)));
+      off += 4 + n;
+    }
+    this.received += out.length;
+    if (out.length) this.opts.onEvents(out);
+  }
+
+  private writeGlob(): void {
+    const L = libbpf();
+    if (L.update(this.fds.get('glob')!, u32(0), encodeGlob(this.glob), 0)) throw new Error(`config update failed (errno ${L.errno()})`);
+  }
+
+  setEnforce(enforce: 0 | 1 | 2): void {
+    this.glob.enforce = enforce;
+    this.writeGlob();
+  }
+
+  /**
+   * Load tables into the inactive generation, then flip the one active-generation word: the
+   * kernel sees either the old policy or the new one, never none. Old entries are deleted after.
+   */
+  swapTables(tables: KernelTables, opts: { fanotify?: boolean } = {}): BuiltTables {
+    const L = libbpf();
+    const gen = this.active ? 1 - this.active.gen : this.glob.activeGen === 0 ? 1 : 0;
+    const built = buildTables(tables, gen, opts);
+    const written: MapWrite[] = [];
+    try {
+      for (const w of built.writes) {
+        if (L.update(this.fds.get(w.map)!, w.key, w.value, 0)) throw new Error(`writing ${w.map} failed (errno ${L.errno()})`);
+        written.push(w);
+      }
+      if (L.update(this.fds.get('gens')!, u32(gen), encodeGen(built.gen), 0)) throw new Error(`writing gens failed (errno ${L.errno()})`);
+    } catch (err) {
+      for (const w of written) L.remove(this.fds.get(w.map)!, w.key);
+      throw err;
+    }
+    this.glob.activeGen = gen;
+    this.writeGlob();
+    const old = this.active;
+    this.active = { gen, tables: built };
+    if (old) this.clearGen(old.gen, old.tables);
+    return built;
+  }
+
+  /** Unload every table (fail open: nothing is denied, everything is reported). */
+  clearTables(): void {
+    if (!this.active) return;
+    const old = this.active;
+    const gen = 1 - old.gen;
+    libbpf().update(this.fds.get('gens')!, u32(gen), encodeGen({ loaded: false, prefilter: [], has: [] }), 0);
+    this.glob.activeGen = gen;
+    this.writeGlob();
+    this.clearGen(old.gen, old.tables);
+    this.active = undefined;
+  }
+
+  private clearGen(gen: number, t: BuiltTables): void {
+    const L = libbpf();
+    L.update(this.fds.get('gens')!, u32(gen), encodeGen({ loaded: false, prefilter: [], has: [] }), 0);
+    for (const w of t.writes) L.remove(this.fds.get(w.map)!, w.key);
+  }
+
+  get activeGeneration(): number {
+    return this.glob.activeGen;
+  }
+
+  stats(): DriverStats {
+    const L = libbpf();
+    const cpus = L.numCpus();
+    const fd = this.fds.get('stats')!;
+    const vals: number[] = [];
+    const v = Buffer.alloc(8 * cpus);
+    for (let i = 0; i < NSTATS; i++) {
+      let sum = 0;
+      if (L.lookup(fd, u32(i), v) === 0) for (let c = 0; c < cpus; c++) sum += Number(v.readBigUInt64LE(8 * c));
+      vals.push(sum);
+    }
+    const byCls = (base: number) => {
+      const o: Record<string, number> = {};
+      for (const [name, cls] of Object.entries(CLS)) if (cls < NCLS) o[name] = vals[base + cls];
+      return o;
+    };
+    return {
+      seen: byCls(S.seen),
+      sent: byCls(S.sent),
+      filtered: byCls(S.filtered),
+      lost: byCls(S.lost),
+      blocked: vals[S.blocked],
+      wouldBlock: vals[S.wouldBlock],
+      outOfScope: vals[S.outOfScope],
+      exempt: vals[S.exempt],
+      received: this.received,
+    };
+  }
+
+  /** Detach everything (links are unpinned, so a crash detaches too). Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const L = libbpf();
+    for (const l of this.links.splice(0)) L.linkDestroy(l);
+    if (this.worker) {
+      Atomics.store(new Int32Array(this.stopFlag), 0, 1);
+      const w = this.worker;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => void w.terminate().then(() => resolve()), 2000);
+        w.on('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    if (this.obj) L.objectClose(this.obj);
+    this.obj = undefined;
+  }
+}
+
+export { EVENT_SIZE };
