@@ -159,6 +159,8 @@ export function readChunk(chunk: Buffer, fileOffset: number, index: number, decl
       continue;
     }
     const size = chunk.readUInt32LE(p + 4);
+    // A record cut off by the end of a truncated file: already reported (LUN6113).
+    if (chunk.length < CHUNK_SIZE && size >= 32 && p + size > chunk.length && p + size <= CHUNK_SIZE) break;
     const okSize = size >= 32 && p + size <= chunk.length && chunk.readUInt32LE(p + size - 4) === size;
     if (!okSize) {
       // In a trusted chunk a bad record is damage; while scanning it is just a false signature.
@@ -196,7 +198,8 @@ function* readSource(src: ByteSource, file: string, sink: DiagnosticSink, range?
   for (let i = first; i < last; i++) {
     const off = FILE_HEADER_SIZE + i * CHUNK_SIZE;
     const chunk = src.read(off, CHUNK_SIZE);
-    const recs = readChunk(chunk, off, i, i < info.chunkCount, file, sink);
+    // Only a header we trust says which chunk slots should hold data (others may be unused).
+    const recs = readChunk(chunk, off, i, info.headerOk && i < info.chunkCount, file, sink);
     if (recs.length) yield recs;
   }
 }
