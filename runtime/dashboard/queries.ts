@@ -35,7 +35,7 @@ export async function overview(pool: Pool, hours = 24): Promise<Overview> {
       "SELECT DATE_FORMAT(ts, '%Y-%m-%dT%H:00:00Z') AS hour, severity, COUNT(*) AS n FROM alerts WHERE ts >= ? GROUP BY hour, severity ORDER BY hour",
       [since],
     ),
-    rows<{ severity: string; n: number }>(pool, "SELECT severity, COUNT(*) AS n FROM alerts WHERE state = 'open' GROUP BY severity"),
+    rows<{ severity: string; n: number }>(pool, "SELECT severity, n FROM alert_counts WHERE state = 'open' AND n > 0"),
     rows<{ n: number }>(pool, 'SELECT COUNT(*) AS n FROM hosts'),
     rows<Overview['agents'][number]>(pool, 'SELECT agent_id, host, active_revision, active_bundle_sha256, last_seen FROM agents ORDER BY last_seen DESC LIMIT 200'),
     rows<{ n: number }>(pool, 'SELECT COUNT(*) AS n FROM scan_changes WHERE ts >= ?', [since]),
@@ -101,11 +101,31 @@ export async function listAlerts(pool: Pool, f: AlertFilter): Promise<AlertRow[]
   );
 }
 
-/** Moves an alert to a new state; returns false when no such alert exists. */
+/** Moves an alert to a new state (and its counters with it); false when no such alert exists. */
 export async function setAlertState(pool: Pool, id: number, state: AlertState, note?: string): Promise<boolean> {
   if (!(ALERT_STATES as readonly string[]).includes(state)) throw new Error(`LUN9030: unknown alert state ${state}`);
-  const [res] = await pool.execute('UPDATE alerts SET state = ?, state_changed_at = ?, state_note = ? WHERE id = ?', [state, new Date(), note?.slice(0, 1024) ?? null, id]);
-  return (res as { affectedRows: number }).affectedRows > 0;
+  const conn = await pool.getConnection();
+  try {
+    await conn.beginTransaction();
+    const [found] = await conn.execute<RowDataPacket[]>('SELECT state, severity FROM alerts WHERE id = ? FOR UPDATE', [id]);
+    const current = found[0] as { state: AlertState; severity: string } | undefined;
+    if (!current) {
+      await conn.rollback();
+      return false;
+    }
+    await conn.execute('UPDATE alerts SET state = ?, state_changed_at = ?, state_note = ? WHERE id = ?', [state, new Date(), note?.slice(0, 1024) ?? null, id]);
+    if (current.state !== state) {
+      await conn.execute('UPDATE alert_counts SET n = n - 1 WHERE state = ? AND severity = ?', [current.state, current.severity]);
+      await conn.execute('INSERT INTO alert_counts (state, severity, n) VALUES (?, ?, 1) ON DUPLICATE KEY UPDATE n = n + 1', [state, current.severity]);
+    }
+    await conn.commit();
+    return true;
+  } catch (err) {
+    await conn.rollback().catch(() => {});
+    throw err;
+  } finally {
+    conn.release();
+  }
 }
 
 export async function detection(pool: Pool, msgId: string): Promise<Record<string, unknown> | undefined> {

@@ -58,5 +58,8 @@ export async function openPool(url: string, opts: { create?: boolean; connectTim
     timezone: 'Z',
     dateStrings: false,
     supportBigNumbers: true,
+    // affectedRows must count rows really inserted (0 for an idempotent duplicate), which the
+    // alert counters rely on; FOUND_ROWS would count matched rows instead.
+    flags: ['-FOUND_ROWS'],
   });
 }

@@ -181,6 +181,28 @@ export const MIGRATIONS: readonly Migration[] = [
       ) ${TEXT_ROW}`,
     ],
   },
+  {
+    version: 4,
+    name: 'covering indexes for the dashboard',
+    statements: [
+      // Index DDL is not idempotent in MySQL 8 (no IF NOT EXISTS), so each is guarded by the ledger.
+      'ALTER TABLE alerts ADD INDEX alerts_state_severity (state, severity), ADD INDEX alerts_ts_severity (ts, severity), ADD INDEX alerts_host_id (host, id)',
+    ],
+  },
+  {
+    version: 5,
+    name: 'alert counters by state and severity',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS alert_counts (
+        state ENUM('open','acknowledged','closed') NOT NULL,
+        severity VARCHAR(16) NOT NULL,
+        n BIGINT NOT NULL,
+        PRIMARY KEY (state, severity)
+      ) ${TEXT_ROW}`,
+      'DELETE FROM alert_counts',
+      'INSERT INTO alert_counts (state, severity, n) SELECT state, severity, COUNT(*) FROM alerts GROUP BY state, severity',
+    ],
+  },
 ];
 
 export interface MigrationStatus {

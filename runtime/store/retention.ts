@@ -10,7 +10,6 @@ const PRUNABLE: ReadonlyArray<{ table: string; where: string }> = [
   { table: 'port_observations', where: 'ts < ?' },
   { table: 'services', where: 'ts < ?' },
   { table: 'scan_changes', where: 'ts < ?' },
-  { table: 'alerts', where: "state = 'closed' AND ts < ?" },
 ];
 
 export async function pruneOlderThan(pool: Pool, days: number, batch = 5000): Promise<Record<string, number>> {
@@ -23,6 +22,29 @@ export async function pruneOlderThan(pool: Pool, days: number, batch = 5000): Pr
       const [res] = await pool.execute(`DELETE FROM ${table} WHERE ${where} ORDER BY ts LIMIT ${batch}`, [cutoff]);
       const n = (res as { affectedRows: number }).affectedRows;
       deleted[table] += n;
+      if (n < batch) break;
+    }
+  }
+  // Closed alerts: per severity, so the counters shrink by exactly what was deleted.
+  deleted.alerts = 0;
+  const [sevs] = await pool.query("SELECT severity FROM alert_counts WHERE state = 'closed'");
+  for (const { severity } of sevs as Array<{ severity: string }>) {
+    for (;;) {
+      const conn = await pool.getConnection();
+      let n = 0;
+      try {
+        await conn.beginTransaction();
+        const [res] = await conn.execute(`DELETE FROM alerts WHERE state = 'closed' AND severity = ? AND ts < ? ORDER BY ts LIMIT ${batch}`, [severity, cutoff]);
+        n = (res as { affectedRows: number }).affectedRows;
+        await conn.execute("UPDATE alert_counts SET n = n - ? WHERE state = 'closed' AND severity = ?", [n, severity]);
+        await conn.commit();
+      } catch (err) {
+        await conn.rollback().catch(() => {});
+        throw err;
+      } finally {
+        conn.release();
+      }
+      deleted.alerts += n;
       if (n < batch) break;
     }
   }

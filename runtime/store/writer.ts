@@ -135,7 +135,9 @@ export function toRows(messages: readonly ReportMessage[], receivedAt = new Date
   return [hosts, agents, activations, detections, alerts, scans, ports, services, certs, changes, metrics];
 }
 
-async function insert(conn: PoolConnection, batch: TableBatch): Promise<void> {
+/** Inserts a table's rows; returns how many rows were new (duplicates count 0). */
+async function insert(conn: PoolConnection, batch: TableBatch): Promise<number> {
+  let inserted = 0;
   for (let i = 0; i < batch.rows.length; i += MAX_ROWS_PER_STATEMENT) {
     const rows = batch.rows.slice(i, i + MAX_ROWS_PER_STATEMENT);
     const tuple = `(${batch.columns.map(() => '?').join(', ')})`;
@@ -143,7 +145,22 @@ async function insert(conn: PoolConnection, batch: TableBatch): Promise<void> {
       `INSERT INTO ${batch.table} (${batch.columns.join(', ')}) VALUES ` +
       rows.map(() => tuple).join(', ') +
       ` ON DUPLICATE KEY UPDATE ${batch.onDuplicate}`;
-    await conn.execute(sql, rows.flat() as never[]);
+    const [res] = await conn.execute(sql, rows.flat() as never[]);
+    inserted += (res as { affectedRows: number }).affectedRows;
+  }
+  return inserted;
+}
+
+const ALERT_SEVERITY_COLUMN = 4;
+
+/** New alerts are open: insert them per severity so the open counters grow by exactly the new ones. */
+async function insertAlerts(conn: PoolConnection, alerts: TableBatch): Promise<void> {
+  const bySeverity = Map.groupBy(alerts.rows, (r) => String(r[ALERT_SEVERITY_COLUMN]));
+  for (const [severity, rows] of [...bySeverity].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    const inserted = await insert(conn, { ...alerts, rows });
+    if (inserted > 0) {
+      await conn.execute("INSERT INTO alert_counts (state, severity, n) VALUES ('open', ?, ?) ON DUPLICATE KEY UPDATE n = n + VALUES(n)", [severity, inserted]);
+    }
   }
 }
 
@@ -168,7 +185,10 @@ async function writeOnce(pool: Pool, batches: TableBatch[]): Promise<void> {
   const conn = await pool.getConnection();
   try {
     await conn.beginTransaction();
-    for (const b of batches) await insert(conn, b);
+    for (const b of batches) {
+      if (b.table === 'alerts') await insertAlerts(conn, b);
+      else await insert(conn, b);
+    }
     await conn.commit();
   } catch (err) {
     await conn.rollback().catch(() => {});

@@ -164,7 +164,7 @@ describe('dashboard in Chromium', () => {
     })]);
     await page.waitForSelector('.alert-row .title:text("Arrived live")', { timeout: 10_000 });
 
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(dialogs).toEqual([]);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.click('a[data-view=overview]');

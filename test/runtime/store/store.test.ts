@@ -9,6 +9,8 @@ import type { Pool } from 'mysql2/promise';
 import { openPool } from '../../../runtime/store/connection.ts';
 import { LATEST_VERSION, MIGRATIONS, migrateUp, migrationStatus } from '../../../runtime/store/migrations.ts';
 import { writeMessages } from '../../../runtime/store/writer.ts';
+import { setAlertState } from '../../../runtime/dashboard/queries.ts';
+import { pruneOlderThan } from '../../../runtime/store/retention.ts';
 import { StoreSink } from '../../../runtime/store/sink.ts';
 import { detectionMessage, messageId, type ReportMessage } from '../../../runtime/report/messages.ts';
 import { dbUrl, dropDb, scratchDbName } from '../../helpers/mysql.ts';
@@ -84,6 +86,32 @@ describe('writes', () => {
     await writeMessages(pool, batch);
     expect(await count(pool, 'detections')).toBe(2);
     expect(await count(pool, 'alerts')).toBe(2);
+  });
+
+  it('keep alert counters equal to the alerts table through duplicates, state changes and pruning', async () => {
+    const countersMatch = async () => {
+      const [a] = await pool.query('SELECT state, severity, COUNT(*) AS n FROM alerts GROUP BY state, severity');
+      const [c] = await pool.query('SELECT state, severity, n FROM alert_counts WHERE n <> 0');
+      const norm = (rows: unknown) => (rows as Array<{ state: string; severity: string; n: number }>).map((r) => `${r.state}/${r.severity}=${Number(r.n)}`).sort();
+      expect(norm(c)).toEqual(norm(a));
+    };
+    const old = (i: number, level: string) => ({ ...detection(1000 + i, { level }), ts: new Date(Date.UTC(2020, 0, 1, 0, 0, i)).toISOString() });
+    const batch = [old(1, 'high'), old(2, 'critical'), old(3, 'high'), detection(4, { level: 'critical' })];
+    await writeMessages(pool, batch);
+    await writeMessages(pool, batch); // duplicates must not count twice
+    await countersMatch();
+    const [ids] = await pool.query("SELECT id FROM alerts WHERE ts < '2021-01-01' ORDER BY id");
+    const [a1, a2] = (ids as Array<{ id: number }>).map((r) => r.id);
+    expect(await setAlertState(pool, a1, 'acknowledged')).toBe(true);
+    expect(await setAlertState(pool, a1, 'acknowledged')).toBe(true); // same state again: no drift
+    expect(await setAlertState(pool, a2, 'closed')).toBe(true);
+    expect(await setAlertState(pool, 987654321, 'closed')).toBe(false);
+    await countersMatch();
+    const [closedOld] = await pool.query("SELECT COUNT(*) AS n FROM alerts WHERE state = 'closed' AND ts < '2021-01-01'");
+    const deleted = await pruneOlderThan(pool, 365);
+    expect(Number((closedOld as Array<{ n: number }>)[0].n)).toBe(1);
+    expect(deleted.alerts).toBe(1);
+    await countersMatch();
   });
 
   it('keep an agent on its newest revision when batches arrive out of order', async () => {
