@@ -1,0 +1,186 @@
+// JSON log shapes met in the wild, auto-detected: flat NDJSON (OTRF), nested evtx_dump objects
+// (pretty and concatenated, or one per line), a top-level array, Azure rows with EventData as a
+// JSON string, evtx_dump's --separate-json-attributes spelling; each also gzipped. Malformed
+// input gives a diagnostic with file:line and every other record still comes through.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { openEvents, type SourcedEvent } from '../../../runtime/sources/open-events.ts';
+import { flattenRecord } from '../../../runtime/events/classify.ts';
+import type { Diagnostic } from '../../../policy/diagnostics.ts';
+import { evtxRoot, otrfRoot, walk } from './corpus.ts';
+
+let dir: string;
+beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'luna-json-')); });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function all(path: string, opts: { batchSize?: number } = {}) {
+  const events: SourcedEvent[] = [];
+  const diags: Diagnostic[] = [];
+  const batches: number[] = [];
+  for await (const b of openEvents(path, { ...opts, onDiagnostic: (d) => diags.push(d) })) {
+    batches.push(b.length);
+    events.push(...b);
+  }
+  return { events, diags, batches };
+}
+
+function put(name: string, data: string | Buffer): string {
+  const p = join(dir, name);
+  writeFileSync(p, data);
+  return p;
+}
+
+const SAM = join(otrfRoot, 'atomic/windows/credential_access/host/cmd_sam_copy_esentutl_2020-10-1900290001.json');
+const PAIR_JSON = join(evtxRoot, 'regression-pairs/file_event_win_hktl_netexec_file_indicators/efc21479-9e83-41da-8cf1-122e06ba8db3.json');
+const PAIR_EVTX = PAIR_JSON.replace(/\.json$/, '.evtx');
+
+describe('NDJSON', () => {
+  it('reads every OTRF JSON file with no diagnostics, one event per non-blank line', async () => {
+    const files = walk(otrfRoot, '.json');
+    expect(files).toHaveLength(14);
+    let total = 0;
+    for (const f of files) {
+      const lines = readFileSync(f, 'utf8').split('\n').filter((l) => l.trim() !== '');
+      const { events, diags } = await all(f);
+      expect(diags, f).toEqual([]);
+      expect(events.length, f).toBe(lines.length);
+      // Record numbers are line numbers: strictly increasing, starting at line 1.
+      expect(events[0].record).toBe(1);
+      for (let i = 1; i < events.length; i++) expect(events[i].record).toBeGreaterThan(events[i - 1].record);
+      total += events.length;
+    }
+    // OTRF README: 15,953 events in 16 files, 3 of them in the two raw auditd .log files.
+    expect(total).toBe(15953 - 3);
+  });
+
+  it('a malformed line gives LUN6010 at file:line:col and every other line still comes through', async () => {
+    const lines = readFileSync(SAM, 'utf8').split('\n').slice(0, 40).map((l) => l.replace(/\r$/, ''));
+    const broken = [...lines];
+    broken[16] = lines[16].slice(0, 120); // line 17: cut in the middle
+    broken[29] = '42'; // line 30: JSON, but not an object
+    const path = put('broken.json', '\ufeff' + broken.join('\r\n') + '\r\n\r\n');
+    const { events, diags } = await all(path);
+    expect(diags.map((d) => [d.code, d.span?.line, d.file])).toEqual([
+      ['LUN6010', 17, path],
+      ['LUN6011', 30, path],
+    ]);
+    expect(diags[0].severity).toBe('warning');
+    expect(diags[0].span!.col).toBeGreaterThan(1);
+    expect(events).toHaveLength(38);
+    expect(events.map((e) => e.record)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1).filter((n) => n !== 17 && n !== 30));
+    // The good lines are exactly the original records.
+    for (const e of events) expect(e.event.fields).toEqual(flattenRecord(JSON.parse(lines[e.record - 1])));
+    expect(events[0].event.type).toBe('WinEvent');
+    expect(events[0].timestamp).toBe('2020-10-19T12:28:44.333Z');
+  });
+
+  it('batches hold at most batchSize events', async () => {
+    const { events, batches } = await all(SAM, { batchSize: 100 });
+    expect(events).toHaveLength(915);
+    expect(batches.every((n) => n <= 100)).toBe(true);
+    expect(batches.filter((n) => n === 100).length).toBe(9);
+    const big = await all(SAM);
+    expect(big.batches).toEqual([915]);
+  });
+
+  it('Azure rows with EventData as a JSON string get their event fields at top level', async () => {
+    const f = join(otrfRoot, 'compound/Log4Shell/sysmon_log4shell_cve2021_44228_java_serialized_object_2022-05-13045800.json');
+    const { events, diags } = await all(f);
+    expect(diags).toEqual([]);
+    const first = events[0].event;
+    expect(first.type).toBe('NetworkConnect');
+    expect(first.fields.DestinationPort).toBe('8080');
+    expect(first.fields.Image).toMatch(/tomcat9\.exe$/);
+    expect(first.fields.EventData).toBeUndefined();
+    expect(events.filter((e) => e.event.type === 'ProcessCreate').length).toBeGreaterThan(0);
+  });
+});
+
+describe('nested evtx_dump JSON', () => {
+  it('pretty concatenated objects, one-per-line objects and an array give the same events as the EVTX', async () => {
+    const objs = readFileSync(PAIR_JSON, 'utf8');
+    const evtx = await all(PAIR_EVTX);
+    const pretty = await all(PAIR_JSON);
+    expect(pretty.diags).toEqual([]);
+    expect(pretty.events).toHaveLength(7);
+    const parsed = pretty.events.map((e) => e.event.fields);
+    const compact = await all(put('compact.jsonl', objs.split(/\n(?=\{)/).map((o) => JSON.stringify(JSON.parse(o))).join('\n') + '\n'));
+    const array = await all(put('array.json', '[\n' + objs.split(/\n(?=\{)/).join(',\n') + ']\n'));
+    for (const r of [compact, array]) {
+      expect(r.diags).toEqual([]);
+      expect(r.events.map((e) => e.event.fields)).toEqual(parsed);
+    }
+    expect(evtx.events.map((e) => e.event.type)).toEqual(pretty.events.map((e) => e.event.type));
+    expect(pretty.events.every((e) => e.event.type === 'FileCreate')).toBe(true);
+    expect(pretty.events[0].event.fields.TargetFilename).toBeTypeOf('string');
+    expect(pretty.events[0].timestamp).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
+  });
+
+  it('a broken object in a concatenated stream gives LUN6012 with its line; the others come through', async () => {
+    const text = readFileSync(PAIR_JSON, 'utf8');
+    const parts = text.split(/\n(?=\{)/);
+    parts[2] = parts[2].replace('"EventID": 11,', '"EventID": 11,,');
+    const path = put('broken-pretty.json', parts.join('\n'));
+    const { events, diags } = await all(path);
+    expect(diags).toHaveLength(1);
+    expect(diags[0].code).toBe('LUN6012');
+    expect(diags[0].span!.line).toBe(parts.slice(0, 2).join('\n').split('\n').length + 1);
+    expect(events.map((e) => e.record)).toEqual([1, 2, 4, 5, 6, 7]);
+  });
+
+  it('a truncated concatenated stream reports the open object', async () => {
+    const text = readFileSync(PAIR_JSON, 'utf8');
+    const { events, diags } = await all(put('cut.json', text.slice(0, text.length - 200)));
+    expect(events).toHaveLength(6);
+    expect(diags.map((d) => d.code)).toEqual(['LUN6012']);
+  });
+
+  it('evtx_dump --separate-json-attributes flattens like #attributes', async () => {
+    const o = JSON.parse(readFileSync(PAIR_JSON, 'utf8').split(/\n(?=\{)/)[0]);
+    const sep = structuredClone(o);
+    const sys = sep.Event.System;
+    sys.Provider_attributes = sys.Provider['#attributes'];
+    sys.Provider = null;
+    sys.TimeCreated_attributes = sys.TimeCreated['#attributes'];
+    sys.TimeCreated = null;
+    const a = await all(put('attrs.json', JSON.stringify(o) + '\n'));
+    const b = await all(put('sep.json', JSON.stringify(sep) + '\n'));
+    expect(b.events[0].event.fields).toEqual(a.events[0].event.fields);
+    expect(b.events[0].event.fields.Provider_Name).toBe('Microsoft-Windows-Sysmon');
+  });
+});
+
+describe('gzip', () => {
+  it('reads gzipped NDJSON, pretty JSON and EVTX exactly like the plain files', async () => {
+    for (const src of [SAM, PAIR_JSON, PAIR_EVTX]) {
+      const plain = await all(src);
+      const gz = await all(put(`g-${plain.events.length}.gz`, gzipSync(readFileSync(src))));
+      expect(gz.diags).toEqual([]);
+      expect(gz.events.map((e) => [e.record, e.event])).toEqual(plain.events.map((e) => [e.record, e.event]));
+    }
+  });
+
+  it('a truncated gzip gives LUN6013 and the records before the damage', async () => {
+    const gz = gzipSync(readFileSync(SAM));
+    const { events, diags } = await all(put('cut.json.gz', gz.subarray(0, Math.floor(gz.length / 2))));
+    expect(diags.map((d) => d.code)).toContain('LUN6013');
+    expect(events.length).toBeGreaterThan(100);
+    expect(events.length).toBeLessThan(915);
+    // What came through is a prefix of the file, line for line.
+    expect(events.map((e) => e.record)).toEqual(Array.from({ length: events.length }, (_, i) => i + 1));
+  });
+});
+
+describe('format detection', () => {
+  it('an unreadable or unknown file is a diagnostic, not an exception', async () => {
+    const text = await all(put('notes.log', 'type=SYSCALL msg=audit(1.2:3): hello\n'));
+    expect(text.events).toEqual([]);
+    expect(text.diags.map((d) => [d.code, d.severity])).toEqual([['LUN6002', 'warning']]);
+    const missing = await all(join(dir, 'nope.json'));
+    expect(missing.diags.map((d) => [d.code, d.severity])).toEqual([['LUN6001', 'error']]);
+  });
+});
