@@ -53,7 +53,7 @@ interface TablesModule {
 // Built from parts so the type-checker does not require the modules to exist yet.
 const COMPILER = '../../compiler/index' + '.ts';
 const TABLES = '../tables/index' + '.ts';
-const BUNDLE = '../bundle/index' + '.ts';
+const BUNDLE_MODULES = ['../bundle/load' + '.ts', '../bundle/index' + '.ts'];
 
 export interface TableEngine {
   /** Compile the policies and build a table matcher (diagnostics: the compiler's). */
@@ -82,9 +82,12 @@ export interface BundleRules {
 
 /** A `.lbundle` as a table matcher (the bundle loader verifies it). */
 export async function loadBundleRules(path: string): Promise<BundleRules> {
-  const bundleMod = await optionalImport<{ loadBundle?(p: string): unknown }>(BUNDLE);
+  let loader: ((p: string) => unknown) | undefined;
+  for (const spec of BUNDLE_MODULES) {
+    loader ??= (await optionalImport<{ loadBundle?(p: string): unknown }>(spec))?.loadBundle;
+  }
   const tables = await optionalImport<TablesModule>(TABLES);
-  const loader = bundleMod?.loadBundle ?? tables?.loadBundle;
+  loader ??= tables?.loadBundle;
   if (!loader || !tables?.createTableMatcher) {
     throw new DiagnosticError([
       diag('LUN4950', 'error', `cannot read bundle ${path}: the bundle loader / table matcher is not available in this build`, {
@@ -93,11 +96,13 @@ export async function loadBundleRules(path: string): Promise<BundleRules> {
       }),
     ]);
   }
+  // The loader returns the compiled tables, or an object holding them (and maybe a matcher).
   const loaded = (await loader(path)) as Record<string, unknown>;
   const compiled = (loaded && typeof loaded === 'object' && 'compiled' in loaded ? loaded.compiled : loaded) as Record<string, unknown>;
-  const defaults = (compiled?.defaults ?? loaded?.defaults) as Record<string, 'log' | 'drop'> | Array<Pick<Policy, 'defaults'>> | undefined;
+  const ready = loaded?.matcher as Matcher | undefined;
+  const defaults = (Array.isArray(compiled?.policies) ? compiled.policies : (compiled?.defaults ?? loaded?.defaults)) as Record<string, 'log' | 'drop'> | Array<Pick<Policy, 'defaults'>> | undefined;
   return {
-    matcher: tables.createTableMatcher(compiled),
+    matcher: ready && typeof ready.match === 'function' ? ready : tables.createTableMatcher(compiled),
     defaults: Array.isArray(defaults) ? defaults : [{ defaults: defaults ?? {} }],
   };
 }
