@@ -110,14 +110,14 @@ function cmpValue(e: CompareExpr, v: Value): PExpr {
   }
   if (e.timePart && v.kind === 'null') {
     // null holds when there is no time part: field missing or not a timestamp.
-    return e.op === 'eq' ? leaf({ field, op: 'timepart', part: e.timePart, sub: 'null', value: '' }) : FALSE;
+    return leaf({ field, op: 'timepart', part: e.timePart, sub: 'null', value: '' });
   }
   if (e.timePart) {
     return leaf({ field, op: 'timepart', part: e.timePart, sub: e.op, value: v.kind === 'num' ? v.value : String((v as { value: unknown }).value), cased, ...(e.flags ? { flags: e.flags } : {}) });
   }
   if (v.kind === 'null') {
-    // `field: null` matches a missing or null field: the negation of exists.
-    return e.op === 'eq' ? { t: 'pred', pred: { field, op: 'exists', value: '' }, neg: true } : FALSE;
+    // `field: null` matches a missing or null field — whatever the operator: the negation of exists.
+    return { t: 'pred', pred: { field, op: 'exists', value: '' }, neg: true };
   }
   const s = text(v)!;
   switch (e.op) {

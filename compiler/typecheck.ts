@@ -59,7 +59,7 @@ function checkRegex(ctx: CompileContext, pattern: string, flags: string | undefi
 function operands(ctx: CompileContext, e: CompareExpr): void {
   for (const v of e.values) {
     if (v.kind === 'null' && e.op !== 'eq') {
-      ctx.diagnostics.push(diag('LUN2306', 'error', `null is only allowed with equality, not '${e.op}'`, { span: e.span }));
+      ctx.diagnostics.push(diag('LUN2306', 'warning', `null with '${e.op}' means "field is missing", as with equality`, { span: e.span }));
     }
     if (v.kind === 'field' || v.kind === 'null' || v.kind === 'list') continue;
     const s = String(v.value);
