@@ -3,8 +3,8 @@
 // come back as diagnostics next to whatever could be built.
 
 import { basename } from 'node:path';
-import type { IToken } from 'chevrotain';
-import type { Expr, Policy, Span } from '../ast.ts';
+import type { CstNode, IToken } from 'chevrotain';
+import type { Action, Expr, Policy, Span, Value } from '../ast.ts';
 import { diag, type Diagnostic } from '../diagnostics.ts';
 import { MAX_FILE_BYTES, MAX_NESTING, MAX_TOKENS } from '../limits.ts';
 import { lunaLexer } from './lexer.ts';
@@ -119,39 +119,71 @@ export function parseLunaText(file: string, text: string): ParseResult {
   return { policies: [policy], diagnostics };
 }
 
-/** Parse a condition on its own (the YAML form writes conditions in the same syntax). */
-export function parseCondition(file: string, text: string, base?: { line: number; col: number; offset: number }): { expr?: Expr; diagnostics: Diagnostic[] } {
+export interface Base {
+  line: number;
+  col: number;
+  offset: number;
+}
+
+/**
+ * Parse one grammar fragment on its own (the YAML form writes conditions, actions and values
+ * in the same syntax). `base` is where `text` starts in its file, so spans point into it.
+ */
+function parseFragment<T>(file: string, text: string, base: Base | undefined, what: 'condition' | 'actionList' | 'value', build: (b: CstToAst, cst: CstNode) => T): { result?: T; diagnostics: Diagnostic[] } {
   const { tokens, diagnostics } = tokenize(file, text);
   const deep = nestingError(file, tokens);
   if (deep) return { diagnostics: shift([...diagnostics, deep], base) };
   const parser = lunaParser();
   parser.input = tokens;
-  const cst = parser.condition();
+  const cst = what === 'condition' ? parser.condition() : what === 'actionList' ? parser.actionList() : parser.value();
   for (const e of parser.errors) {
     const t = e.token;
     const span = t && !Number.isNaN(t.startOffset) && t.tokenType.name !== 'EOF' ? spanAt(file, t) : endSpan(file, text, tokens[tokens.length - 1]);
     diagnostics.push(diag('LUN1001', 'error', e.message, { span }));
   }
-  if (!parser.errors.length && tokens.length && parser.input.length) {
-    // CstParser stops at the first token it cannot use; report it.
+  // The fragment rule returns at the first token it cannot use: the rest is an error too.
+  const consumedTo = lastOffset(cst);
+  const extra = tokens.find((t) => t.startOffset > consumedTo);
+  if (!parser.errors.length && extra) {
+    diagnostics.push(diag('LUN1001', 'error', `unexpected '${extra.image}' after the end of the ${what === 'actionList' ? 'action list' : what}`, { span: spanAt(file, extra) }));
   }
   const builder = new CstToAst(file);
-  const expr = builder.condition(cst);
+  const result = build(builder, cst);
   diagnostics.push(...builder.diagnostics);
-  return { expr: shiftExpr(expr, base), diagnostics: shift(diagnostics, base) };
+  return { result: shiftExpr(result, base), diagnostics: shift(diagnostics, base) };
 }
 
-function shiftSpan(s: Span, base: { line: number; col: number; offset: number }): Span {
+function lastOffset(n: CstNode): number {
+  const l = n.location;
+  return l && l.endOffset !== undefined && !Number.isNaN(l.endOffset) ? l.endOffset : -1;
+}
+
+export function parseCondition(file: string, text: string, base?: Base): { expr?: Expr; diagnostics: Diagnostic[] } {
+  const r = parseFragment(file, text, base, 'condition', (b, cst) => b.condition(cst));
+  return { expr: r.result, diagnostics: r.diagnostics };
+}
+
+export function parseActions(file: string, text: string, base?: Base): { actions?: Action[]; diagnostics: Diagnostic[] } {
+  const r = parseFragment(file, text, base, 'actionList', (b, cst) => b.actionList(cst));
+  return { actions: r.result, diagnostics: r.diagnostics };
+}
+
+export function parseValue(file: string, text: string, base?: Base): { value?: Value; diagnostics: Diagnostic[] } {
+  const r = parseFragment(file, text, base, 'value', (b, cst) => b.value(cst)?.value);
+  return { value: r.result, diagnostics: r.diagnostics };
+}
+
+function shiftSpan(s: Span, base: Base): Span {
   const move = (line: number, col: number): [number, number] => (line === 1 ? [base.line, base.col + col - 1] : [base.line + line - 1, col]);
   const [line, col] = move(s.line, s.col);
   const [endLine, endCol] = move(s.endLine, s.endCol);
   return { ...s, line, col, endLine, endCol, offset: s.offset + base.offset, endOffset: s.endOffset + base.offset };
 }
-function shift(diags: Diagnostic[], base?: { line: number; col: number; offset: number }): Diagnostic[] {
+function shift(diags: Diagnostic[], base?: Base): Diagnostic[] {
   if (!base) return diags;
   return diags.map((d) => (d.span ? { ...d, span: shiftSpan(d.span, base) } : d));
 }
-function shiftExpr<T>(x: T, base?: { line: number; col: number; offset: number }): T {
+function shiftExpr<T>(x: T, base?: Base): T {
   if (!base) return x;
   const walk = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(walk);

