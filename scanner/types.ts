@@ -47,6 +47,7 @@ export interface TlsInfo {
   validTo: string | null;
   fingerprint256: string | null;
   selfSigned: boolean;
+  sans: string | null;
 }
 
 export interface ScanStats {

@@ -37,7 +37,7 @@ export interface LoopInput {
 export interface LoopOutput {
   /** One byte per job: STATE_OPEN / STATE_CLOSED / STATE_FILTERED. */
   states: Uint8Array;
-  /** One byte per job: 0 = none, 1 = timeout, 2 = unreachable, 3 = refused by local policy. */
+  /** One byte per job: 0 = none, 1 = timeout, 2 = unreachable, 3 = refused by local policy, 4 = reset after accept. */
   reasons: Uint8Array;
   retries: number;
   selfConnects: number;
@@ -47,11 +47,12 @@ export interface LoopOutput {
 export const REASON_TIMEOUT = 1;
 export const REASON_UNREACHABLE = 2;
 export const REASON_PROHIBITED = 3;
+export const REASON_RESET = 4;
 
 const E = osConstants.errno;
 const ECONNREFUSED = -E.ECONNREFUSED;
 const ECONNRESET = -E.ECONNRESET;
-const UNREACHABLE = new Set([-E.EHOSTUNREACH, -E.ENETUNREACH, -E.EHOSTDOWN, -E.ENETDOWN]);
+const UNREACHABLE = new Set([-E.EHOSTUNREACH, -E.ENETUNREACH, -((E as Record<string, number>).EHOSTDOWN ?? 112), -E.ENETDOWN]);
 const PROHIBITED = new Set([-E.EACCES, -E.EPERM]);
 
 interface TcpWrapBinding {
@@ -140,7 +141,10 @@ export function runConnectLoop(input: LoopInput): Promise<LoopOutput> {
   };
 
   const classifyError = (j: number, status: number): void => {
-    if (status === ECONNREFUSED || status === ECONNRESET) finish(j, STATE_CLOSED, 0);
+    if (status === ECONNREFUSED) finish(j, STATE_CLOSED, 0);
+    // A reset after the handshake (the server accepted, then aborted before we looked): a
+    // listener is there. A closed port answers the SYN with RST, which is ECONNREFUSED.
+    else if (status === ECONNRESET) finish(j, STATE_OPEN, REASON_RESET);
     else if (UNREACHABLE.has(status)) finish(j, STATE_FILTERED, REASON_UNREACHABLE);
     else if (PROHIBITED.has(status)) finish(j, STATE_FILTERED, REASON_PROHIBITED);
     else retryOrFilter(j); // ETIMEDOUT from the kernel and anything odd: try again
@@ -238,7 +242,7 @@ export function runConnectLoop(input: LoopInput): Promise<LoopOutput> {
     const hi = (code / 65536) | 0;
     const port = code & 0xffff;
     const sock = new net.Socket() as net.Socket & { _luna: ConnectReq };
-    const req = { j, h: sock, t0: now, dl: now + timeouts[hi].current(), done: false } as ConnectReq;
+    const req = { j, h: sock, t0: now, dl: now + timeouts[hi].current(), done: false } as unknown as ConnectReq;
     sock._luna = req;
     sock.on('connect', onSockConnect);
     sock.on('error', onSockError);

@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { boundConcurrency } from './fd-limit.ts';
-import { REASON_PROHIBITED, REASON_TIMEOUT, REASON_UNREACHABLE, runConnectLoop, type LoopHost, type LoopInput, type LoopOutput } from './connect-loop.ts';
+import { REASON_RESET, REASON_PROHIBITED, REASON_TIMEOUT, REASON_UNREACHABLE, runConnectLoop, type LoopHost, type LoopInput, type LoopOutput } from './connect-loop.ts';
 import { STATE_NAMES, STATE_CLOSED, type PortResult, type ScanStats } from '../types.ts';
 
 export interface ResolvedHost extends LoopHost {
@@ -40,6 +40,7 @@ const REASONS: Record<number, string> = {
   [REASON_TIMEOUT]: 'timeout',
   [REASON_UNREACHABLE]: 'unreachable',
   [REASON_PROHIBITED]: 'prohibited',
+  [REASON_RESET]: 'reset',
 };
 
 /** Below this many jobs, worker start-up costs more than it saves. */

@@ -7,7 +7,7 @@ import { runConnectLoop, type LoopInput } from './connect-loop.ts';
 parentPort!.on('message', async (input: LoopInput) => {
   try {
     const out = await runConnectLoop(input);
-    parentPort!.postMessage({ ok: true, out }, [out.states.buffer, out.reasons.buffer]);
+    parentPort!.postMessage({ ok: true, out }, [out.states.buffer as ArrayBuffer, out.reasons.buffer as ArrayBuffer]);
   } catch (err) {
     parentPort!.postMessage({ ok: false, error: err instanceof Error ? err.message : String(err) });
   }
