@@ -93,9 +93,10 @@ export function readFileHeader(head: Buffer, size: number, file: string, sink: D
   return info;
 }
 
+const ZEROS = Buffer.alloc(CHUNK_SIZE);
+
 function isZero(b: Buffer): boolean {
-  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
-  return true;
+  return b.length <= CHUNK_SIZE && b.equals(ZEROS.subarray(0, b.length));
 }
 
 /**
@@ -197,6 +198,12 @@ function* readSource(src: ByteSource, file: string, sink: DiagnosticSink, range?
   const last = Math.min(present, range?.end ?? present);
   for (let i = first; i < last; i++) {
     const off = FILE_HEADER_SIZE + i * CHUNK_SIZE;
+    if (info.headerOk && i >= info.chunkCount) {
+      // Past the chunks a sound header declares: preallocated slots, normally zeros. Read one
+      // only if it carries a chunk signature (a dirty file may hold an undeclared last chunk).
+      const magic = src.read(off, 8);
+      if (!magic.equals(CHUNK_MAGIC)) continue;
+    }
     const chunk = src.read(off, CHUNK_SIZE);
     // Only a header we trust says which chunk slots should hold data (others may be unused).
     const recs = readChunk(chunk, off, i, info.headerOk && i < info.chunkCount, file, sink);
