@@ -26,7 +26,7 @@ export interface Libbpf {
   ringFree(rb: unknown): void;
   silence(): void;
   errno(): number;
-  SampleFn: koffi.IKoffiCType;
+  SampleFn: ReturnType<typeof koffi.proto>;
 }
 
 let lib: Libbpf | undefined;

@@ -1,6 +1,98 @@
+// `luna agent`: run the endpoint agent on a bundle; `luna agent --capabilities`;
+// `luna agent reload`; `luna agent status`.
+
 import type { Command } from 'commander';
-import { registerPlaceholder } from './not-yet.ts';
+import { action, formatOf, printJson } from '../output.ts';
+import { EXIT_OK, EXIT_USAGE } from '../exit-codes.ts';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function register(program: Command): void {
-  registerPlaceholder(program, 'agent', 'run the endpoint agent on a bundle');
+  const agent = program
+    .command('agent')
+    .description('run the endpoint agent: BPF driver + user-space matching, actions and sinks')
+    .option('--bundle <file>', 'signed bundle to run (a policy file or directory is compiled on the spot)')
+    .option('--config <file>', 'agent.yaml with the same settings (flags win)')
+    .option('--scope-cgroup <path>', 'limit monitoring and enforcement to this cgroup v2 subtree')
+    .option('--dry-run', 'evaluate and report what would have been blocked; block nothing')
+    .option('--enforce-system-wide', 'enforce outside any scope cgroup (production hosts only)')
+    .option('--fanotify-dir <dir>', 'enforce file-open/exec blocks with fanotify on this directory (repeatable)', collect)
+    .option('--jsonl <file>', 'write events as JSON lines to this file')
+    .option('--rotate-size <bytes>', 'rotate the JSON lines file at this size', (v) => Number(v))
+    .option('--rotate-count <n>', 'rotated JSON lines files to keep', (v) => Number(v))
+    .option('--stdout', 'write events as JSON lines to stdout')
+    .option('--state-dir <dir>', 'status file and last-known-good slots', '/run/luna')
+    .option('--key <file>', 'pinned public key bundles must be signed with (repeatable)', collect)
+    .option('--capabilities', 'print what this kernel supports and which mechanism each action uses, then exit')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  luna agent --capabilities
+  luna agent --bundle policy.lbundle --scope-cgroup /sys/fs/cgroup/unified/web --jsonl /var/log/luna/events.jsonl
+  luna agent --bundle rules/ --dry-run --stdout          compile policy sources and only report
+  luna agent reload                                      re-read the bundle (same as SIGHUP)
+  luna agent reload --bundle new.lbundle                 switch to another bundle
+  luna agent status                                      active revision, last error, counters
+
+Enforcement never reaches outside --scope-cgroup (unless --enforce-system-wide); without a
+scope the agent monitors only. SIGTERM/SIGINT detach every BPF program cleanly.`,
+    )
+    .action(
+      action(async (opts: Record<string, unknown>, cmd: Command) => {
+        const format = formatOf(cmd);
+        if (opts.capabilities) {
+          const { probeCapabilities, formatCapabilities } = await import('../../../driver/capabilities.ts');
+          const caps = await probeCapabilities();
+          if (format === 'json') printJson(caps);
+          else process.stdout.write(formatCapabilities(caps) + '\n');
+          return EXIT_OK;
+        }
+        const { runAgent } = await import('../../agent/run.ts');
+        return runAgent(opts, format);
+      }),
+    );
+
+  agent
+    .command('reload')
+    .description('ask the running agent to reload its bundle (SIGHUP) and report the outcome')
+    .option('--state-dir <dir>', 'the agent state directory', '/run/luna')
+    .option('--bundle <file>', 'switch to this bundle instead of re-reading the current one')
+    .option('--timeout <ms>', 'how long to wait for the outcome', (v) => Number(v), 15000)
+    .action(
+      action(async (opts: { stateDir: string; bundle?: string; timeout: number }, cmd: Command) => {
+        const { requestReload } = await import('../../agent/run.ts');
+        return requestReload(opts, formatOf(cmd));
+      }),
+    );
+
+  agent
+    .command('status')
+    .description('show the running agent: active revision, last error, counters')
+    .option('--state-dir <dir>', 'the agent state directory', '/run/luna')
+    .action(
+      action(async (opts: { stateDir: string }, cmd: Command) => {
+        const { readStatus, agentAlive } = await import('../../agent/status.ts');
+        const s = readStatus(opts.stateDir);
+        if (!s) {
+          process.stderr.write(`error LUN8020: no agent status in ${opts.stateDir}\n`);
+          return EXIT_USAGE;
+        }
+        const alive = agentAlive(s);
+        if (formatOf(cmd) === 'json') printJson({ ...s, running: alive });
+        else {
+          const a = s.active;
+          process.stdout.write(
+            [
+              `agent pid ${s.pid} ${alive ? 'running' : 'NOT running'} since ${s.startedAt} (${s.mode}${s.scopeCgroup ? `, scope ${s.scopeCgroup}` : ''})`,
+              a ? `active: ${a.source} revision ${a.revision} sha256 ${a.sha256.slice(0, 16)}… (${a.rules} rules, generation ${a.generation}, since ${a.since})` : 'active: none (fail-open)',
+              `last error: ${s.lastError ?? 'none'}`,
+              `events ${s.counters.events} logged ${s.counters.logged} alerts ${s.counters.alerts} kernel blocks ${s.counters.blockedKernel} would-block ${s.counters.wouldBlock} kills ${s.counters.killed}`,
+              s.driver ? `driver: lost ${Object.values(s.driver.lost).reduce((x, y) => x + y, 0)} out-of-scope ${s.driver.outOfScope} received ${s.driver.received}` : '',
+            ].join('\n') + '\n',
+          );
+        }
+        return alive ? EXIT_OK : 1;
+      }),
+    );
 }

@@ -1,0 +1,57 @@
+// agent.yaml: the same settings as the command-line flags (flags win).
+//
+//   bundle: /etc/luna/policy.lbundle
+//   scope_cgroup: /sys/fs/cgroup/unified/workloads
+//   dry_run: false
+//   fanotify_dirs: [/srv/secrets]
+//   state_dir: /run/luna
+//   keys: [/etc/luna/keys/release.pub]
+//   sinks:
+//     jsonl: { path: /var/log/luna/events.jsonl, rotate_size: 67108864, rotate_count: 5 }
+//     stdout: false
+
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { DiagnosticError, diag } from '../../policy/diagnostics.ts';
+
+export interface AgentConfig {
+  bundle?: string;
+  scopeCgroup?: string;
+  dryRun?: boolean;
+  fanotifyDirs?: string[];
+  stateDir?: string;
+  keys?: string[];
+  jsonl?: { path: string; rotateSize?: number; rotateCount?: number };
+  stdout?: boolean;
+}
+
+const KNOWN = new Set(['bundle', 'scope_cgroup', 'dry_run', 'fanotify_dirs', 'state_dir', 'keys', 'sinks']);
+
+export function readAgentConfig(path: string): AgentConfig {
+  let doc: unknown;
+  try {
+    doc = parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new DiagnosticError([diag('LUN9101', 'error', `cannot read agent config: ${err instanceof Error ? err.message : String(err)}`, { file: path })]);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new DiagnosticError([diag('LUN9101', 'error', 'agent config must be a YAML mapping', { file: path })]);
+  const d = doc as Record<string, unknown>;
+  const errs = Object.keys(d)
+    .filter((k) => !KNOWN.has(k))
+    .map((k) => diag('LUN9102', 'error', `unknown agent setting '${k}'`, { file: path, suggestion: `known settings: ${[...KNOWN].join(', ')}` }));
+  if (errs.length) throw new DiagnosticError(errs);
+  const str = (k: string) => (d[k] === undefined ? undefined : String(d[k]));
+  const sinks = (d.sinks ?? {}) as Record<string, Record<string, unknown> | boolean>;
+  const j = sinks.jsonl as Record<string, unknown> | undefined;
+  return {
+    bundle: str('bundle'),
+    scopeCgroup: str('scope_cgroup'),
+    dryRun: d.dry_run === undefined ? undefined : d.dry_run === true,
+    fanotifyDirs: Array.isArray(d.fanotify_dirs) ? d.fanotify_dirs.map(String) : undefined,
+    stateDir: str('state_dir'),
+    keys: Array.isArray(d.keys) ? d.keys.map(String) : undefined,
+    jsonl: j && j.path ? { path: String(j.path), rotateSize: j.rotate_size === undefined ? undefined : Number(j.rotate_size), rotateCount: j.rotate_count === undefined ? undefined : Number(j.rotate_count) } : undefined,
+    stdout: sinks.stdout === true,
+  };
+}
