@@ -8,6 +8,7 @@ import { parseLunaText } from './syntax/parse.ts';
 import { parseLunaYaml, looksLikeLunaYaml } from './yaml/parse.ts';
 import { sigmaFrontEnd } from './import/sigma/front-end.ts';
 import { sysmonFrontEnd } from './import/sysmon/index.ts';
+import { moonmonFrontEnd } from './import/moonmon/index.ts';
 
 export interface FrontEnd {
   name: string;
@@ -29,6 +30,7 @@ export const lunaYamlFrontEnd: FrontEnd = {
 
 export const FRONT_ENDS: FrontEnd[] = [
   lunaFrontEnd,
+  moonmonFrontEnd,
   lunaYamlFrontEnd,
   sigmaFrontEnd,
   sysmonFrontEnd,
