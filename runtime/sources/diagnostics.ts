@@ -1,4 +1,4 @@
-// Diagnostic codes of the log readers (LUN60xx text/JSON logs, LUN61xx EVTX). Stable: listed in
+// Diagnostic codes of the log readers (LUN660x files, LUN661x JSON/text, LUN662x-664x EVTX). Stable: listed in
 // docs/diagnostics.md. Damaged input is a warning (the reader goes on and delivers every record
 // it can); only a file that cannot be read at all is an error.
 
@@ -6,22 +6,22 @@ import { diag, type Diagnostic, type Severity } from '../../policy/diagnostics.t
 import type { Span } from '../../policy/ast.ts';
 
 export const CODES = {
-  CANNOT_READ: 'LUN6001',
-  UNKNOWN_FORMAT: 'LUN6002',
-  BAD_JSON_LINE: 'LUN6010',
-  NOT_AN_OBJECT: 'LUN6011',
-  BAD_JSON_DOCUMENT: 'LUN6012',
-  BAD_GZIP: 'LUN6013',
-  BAD_TEXT_LINE: 'LUN6014',
-  EVTX_BAD_FILE_HEADER: 'LUN6101',
-  EVTX_FILE_HEADER_CRC: 'LUN6102',
-  EVTX_DIRTY: 'LUN6103',
-  EVTX_BAD_CHUNK: 'LUN6110',
-  EVTX_CHUNK_HEADER_CRC: 'LUN6111',
-  EVTX_CHUNK_DATA_CRC: 'LUN6112',
-  EVTX_TRUNCATED: 'LUN6113',
-  EVTX_BAD_RECORD: 'LUN6120',
-  EVTX_BAD_BINXML: 'LUN6121',
+  CANNOT_READ: 'LUN6601',
+  UNKNOWN_FORMAT: 'LUN6602',
+  BAD_JSON_LINE: 'LUN6610',
+  NOT_AN_OBJECT: 'LUN6611',
+  BAD_JSON_DOCUMENT: 'LUN6612',
+  BAD_GZIP: 'LUN6613',
+  BAD_TEXT_LINE: 'LUN6614',
+  EVTX_BAD_FILE_HEADER: 'LUN6620',
+  EVTX_FILE_HEADER_CRC: 'LUN6621',
+  EVTX_DIRTY: 'LUN6622',
+  EVTX_BAD_CHUNK: 'LUN6630',
+  EVTX_CHUNK_HEADER_CRC: 'LUN6631',
+  EVTX_CHUNK_DATA_CRC: 'LUN6632',
+  EVTX_TRUNCATED: 'LUN6633',
+  EVTX_BAD_RECORD: 'LUN6640',
+  EVTX_BAD_BINXML: 'LUN6641',
 } as const;
 
 export type DiagnosticSink = (d: Diagnostic) => void;

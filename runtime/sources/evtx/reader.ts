@@ -160,7 +160,7 @@ export function readChunk(chunk: Buffer, fileOffset: number, index: number, decl
       continue;
     }
     const size = chunk.readUInt32LE(p + 4);
-    // A record cut off by the end of a truncated file: already reported (LUN6113).
+    // A record cut off by the end of a truncated file: already reported (LUN6633).
     if (chunk.length < CHUNK_SIZE && size >= 32 && p + size > chunk.length && p + size <= CHUNK_SIZE) break;
     const okSize = size >= 32 && p + size <= chunk.length && chunk.readUInt32LE(p + size - 4) === size;
     if (!okSize) {

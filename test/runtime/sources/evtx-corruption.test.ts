@@ -56,48 +56,48 @@ describe('EVTX damage and recovery', () => {
     expect(new Set(r.records.map((x) => chunkOf(x.offset))).size).toBe(15);
   });
 
-  it('bad file-header signature: warning LUN6101, all records still read', () => {
+  it('bad file-header signature: warning LUN6620, all records still read', () => {
     const r = damaged('bad-magic.evtx', (b) => { b.write('XXXX', 0, 'latin1'); return b; });
-    expect(codes(r.diags)).toEqual(['LUN6101']);
+    expect(codes(r.diags)).toEqual(['LUN6620']);
     expect(r.diags[0]).toMatchObject({ severity: 'warning', file: r.path, offset: 0 });
     expect(ids(r.records)).toEqual(ids(clean));
   });
 
-  it('bad file-header checksum: warning LUN6102, all records still read', () => {
+  it('bad file-header checksum: warning LUN6621, all records still read', () => {
     const r = damaged('bad-header-crc.evtx', (b) => { b[50] ^= 0xff; return b; });
-    expect(codes(r.diags)).toEqual(['LUN6102']);
+    expect(codes(r.diags)).toEqual(['LUN6621']);
     expect(ids(r.records)).toEqual(ids(clean));
   });
 
-  it('bytes flipped in a chunk header: LUN6111 naming the chunk, its records recovered by scanning', () => {
+  it('bytes flipped in a chunk header: LUN6631 naming the chunk, its records recovered by scanning', () => {
     const c = 3;
     const off = 4096 + c * CHUNK;
     const r = damaged('chunk-header.evtx', (b) => { b[off + 16] ^= 0x55; b[off + 48] ^= 0x13; return b; });
-    expect(codes(r.diags)).toEqual(['LUN6111']);
+    expect(codes(r.diags)).toEqual(['LUN6631']);
     expect(r.diags[0].offset).toBe(off + 124);
     expect(r.diags[0].message).toContain(`chunk ${c} at offset ${off}`);
     expect(ids(r.records)).toEqual(ids(clean));
   });
 
-  it('a record with a broken size: LUN6120 at its offset and LUN6112, only that record lost', () => {
+  it('a record with a broken size: LUN6640 at its offset and LUN6632, only that record lost', () => {
     const victim = clean.filter((x) => chunkOf(x.offset) === 2)[3];
     const r = damaged('record-size.evtx', (b) => { b.writeUInt32LE(victim.size + 8, victim.offset + 4); return b; });
-    expect(codes(r.diags)).toEqual(['LUN6112', 'LUN6120']);
-    expect(r.diags.find((d) => d.code === 'LUN6120')!.offset).toBe(victim.offset);
+    expect(codes(r.diags)).toEqual(['LUN6632', 'LUN6640']);
+    expect(r.diags.find((d) => d.code === 'LUN6640')!.offset).toBe(victim.offset);
     expect(r.records).toHaveLength(564);
     expect(ids(r.records)).toEqual(ids(clean).filter((id) => id !== victim.recordId));
   });
 
-  it('a record whose BinXML is garbage: LUN6121 with its record id, only that record lost', () => {
+  it('a record whose BinXML is garbage: LUN6641 with its record id, only that record lost', () => {
     const victim = clean.filter((x) => chunkOf(x.offset) === 5)[2];
     const r = damaged('record-binxml.evtx', (b) => { b[victim.offset + 24] = 0x7f; return b; });
-    expect(codes(r.diags)).toEqual(['LUN6112', 'LUN6121']);
-    const d = r.diags.find((x) => x.code === 'LUN6121')!;
+    expect(codes(r.diags)).toEqual(['LUN6632', 'LUN6641']);
+    const d = r.diags.find((x) => x.code === 'LUN6641')!;
     expect(d).toMatchObject({ record: victim.recordId, offset: victim.offset, severity: 'warning' });
     expect(ids(r.records)).toEqual(ids(clean).filter((id) => id !== victim.recordId));
   });
 
-  it('a changed character inside a record: LUN6112, the record still comes through with the new text', () => {
+  it('a changed character inside a record: LUN6632, the record still comes through with the new text', () => {
     const victim = clean.find((x) => chunkOf(x.offset) === 7 && typeof (x.data.Event as any)?.EventData?.Image === 'string')!;
     const image = (victim.data.Event as any).EventData.Image as string;
     const needle = Buffer.from(image, 'utf16le');
@@ -105,34 +105,34 @@ describe('EVTX damage and recovery', () => {
     expect(at).toBeGreaterThan(victim.offset);
     expect(at).toBeLessThan(victim.offset + victim.size);
     const r = damaged('record-text.evtx', (b) => { b[at] = 0x5a; /* first char → 'Z' */ return b; });
-    expect(codes(r.diags)).toEqual(['LUN6112']);
+    expect(codes(r.diags)).toEqual(['LUN6632']);
     expect(ids(r.records)).toEqual(ids(clean));
     const got = r.records.find((x) => x.recordId === victim.recordId)!;
     expect((got.data.Event as any).EventData.Image).toBe('Z' + image.slice(1));
   });
 
-  it('a zeroed chunk: LUN6110 naming it, every other chunk read', () => {
+  it('a zeroed chunk: LUN6630 naming it, every other chunk read', () => {
     const c = 4;
     const off = 4096 + c * CHUNK;
     const r = damaged('zero-chunk.evtx', (b) => { b.fill(0, off, off + CHUNK); return b; });
-    expect(codes(r.diags)).toEqual(['LUN6110']);
+    expect(codes(r.diags)).toEqual(['LUN6630']);
     expect(r.diags[0]).toMatchObject({ offset: off });
     const expected = clean.filter((x) => chunkOf(x.offset) !== c);
     expect(expected.length).toBeLessThan(565);
     expect(ids(r.records)).toEqual(ids(expected));
   });
 
-  it('a chunk with a wiped signature: LUN6110, its records recovered by scanning', () => {
+  it('a chunk with a wiped signature: LUN6630, its records recovered by scanning', () => {
     const off = 4096 + 9 * CHUNK;
     const r = damaged('chunk-magic.evtx', (b) => { b.fill(0, off, off + 8); return b; });
-    expect(codes(r.diags)).toEqual(['LUN6110']);
+    expect(codes(r.diags)).toEqual(['LUN6630']);
     expect(ids(r.records)).toEqual(ids(clean));
   });
 
-  it('a truncated file: LUN6113, every complete record before the cut', () => {
+  it('a truncated file: LUN6633, every complete record before the cut', () => {
     const cut = 4096 + 6 * CHUNK + 30000;
     const r = damaged('truncated.evtx', (b) => b.subarray(0, cut));
-    expect(codes(r.diags)).toEqual(['LUN6113']);
+    expect(codes(r.diags)).toEqual(['LUN6633']);
     expect(r.diags[0].offset).toBe(4096 + 6 * CHUNK);
     const expected = clean.filter((x) => x.offset + x.size <= cut);
     expect(expected.some((x) => chunkOf(x.offset) === 6)).toBe(true); // part of the cut chunk survives

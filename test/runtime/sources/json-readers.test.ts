@@ -57,7 +57,7 @@ describe('NDJSON', () => {
     expect(total).toBe(15953 - 3);
   });
 
-  it('a malformed line gives LUN6010 at file:line:col and every other line still comes through', async () => {
+  it('a malformed line gives LUN6610 at file:line:col and every other line still comes through', async () => {
     const lines = readFileSync(SAM, 'utf8').split('\n').slice(0, 40).map((l) => l.replace(/\r$/, ''));
     const broken = [...lines];
     broken[16] = lines[16].slice(0, 120); // line 17: cut in the middle
@@ -65,8 +65,8 @@ describe('NDJSON', () => {
     const path = put('broken.json', '\ufeff' + broken.join('\r\n') + '\r\n\r\n');
     const { events, diags } = await all(path);
     expect(diags.map((d) => [d.code, d.span?.line, d.file])).toEqual([
-      ['LUN6010', 17, path],
-      ['LUN6011', 30, path],
+      ['LUN6610', 17, path],
+      ['LUN6611', 30, path],
     ]);
     expect(diags[0].severity).toBe('warning');
     expect(diags[0].span!.col).toBeGreaterThan(1);
@@ -120,14 +120,14 @@ describe('nested evtx_dump JSON', () => {
     expect(pretty.events[0].timestamp).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
   });
 
-  it('a broken object in a concatenated stream gives LUN6012 with its line; the others come through', async () => {
+  it('a broken object in a concatenated stream gives LUN6612 with its line; the others come through', async () => {
     const text = readFileSync(PAIR_JSON, 'utf8');
     const parts = text.split(/\n(?=\{)/);
     parts[2] = parts[2].replace('"EventID": 11,', '"EventID": 11,,');
     const path = put('broken-pretty.json', parts.join('\n'));
     const { events, diags } = await all(path);
     expect(diags).toHaveLength(1);
-    expect(diags[0].code).toBe('LUN6012');
+    expect(diags[0].code).toBe('LUN6612');
     expect(diags[0].span!.line).toBe(parts.slice(0, 2).join('\n').split('\n').length + 1);
     expect(events.map((e) => e.record)).toEqual([1, 2, 4, 5, 6, 7]);
   });
@@ -136,7 +136,7 @@ describe('nested evtx_dump JSON', () => {
     const text = readFileSync(PAIR_JSON, 'utf8');
     const { events, diags } = await all(put('cut.json', text.slice(0, text.length - 200)));
     expect(events).toHaveLength(6);
-    expect(diags.map((d) => d.code)).toEqual(['LUN6012']);
+    expect(diags.map((d) => d.code)).toEqual(['LUN6612']);
   });
 
   it('evtx_dump --separate-json-attributes flattens like #attributes', async () => {
@@ -164,10 +164,10 @@ describe('gzip', () => {
     }
   });
 
-  it('a truncated gzip gives LUN6013 and the records before the damage', async () => {
+  it('a truncated gzip gives LUN6613 and the records before the damage', async () => {
     const gz = gzipSync(readFileSync(SAM));
     const { events, diags } = await all(put('cut.json.gz', gz.subarray(0, Math.floor(gz.length / 2))));
-    expect(diags.map((d) => d.code)).toContain('LUN6013');
+    expect(diags.map((d) => d.code)).toContain('LUN6613');
     expect(events.length).toBeGreaterThan(100);
     expect(events.length).toBeLessThan(915);
     // What came through is a prefix of the file, line for line.
@@ -179,8 +179,8 @@ describe('format detection', () => {
   it('an unreadable or unknown file is a diagnostic, not an exception', async () => {
     const text = await all(put('notes.log', 'type=SYSCALL msg=audit(1.2:3): hello\n'));
     expect(text.events).toEqual([]);
-    expect(text.diags.map((d) => [d.code, d.severity])).toEqual([['LUN6002', 'warning']]);
+    expect(text.diags.map((d) => [d.code, d.severity])).toEqual([['LUN6602', 'warning']]);
     const missing = await all(join(dir, 'nope.json'));
-    expect(missing.diags.map((d) => [d.code, d.severity])).toEqual([['LUN6001', 'error']]);
+    expect(missing.diags.map((d) => [d.code, d.severity])).toEqual([['LUN6601', 'error']]);
   });
 });

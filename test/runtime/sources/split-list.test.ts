@@ -49,7 +49,7 @@ describe('splitForWorkers', () => {
     writeFileSync(p, lines.join('\n'));
     const diags: Diagnostic[] = [];
     const parts = splitForWorkers(p, 4).flatMap((s) => events(s, diags));
-    expect(diags.map((d) => [d.code, d.span?.line])).toEqual([['LUN6010', 3002]]);
+    expect(diags.map((d) => [d.code, d.span?.line])).toEqual([['LUN6610', 3002]]);
     expect(parts).toHaveLength(4347);
   });
 
@@ -91,7 +91,7 @@ describe('listLogFiles', () => {
     // Explicit files are always taken; missing paths are diagnostics.
     const diags: Diagnostic[] = [];
     expect(listLogFiles([join(root, 'rules.yml'), join(root, 'missing')], { onDiagnostic: (d) => diags.push(d) })).toEqual([join(root, 'rules.yml')]);
-    expect(diags.map((d) => d.code)).toEqual(['LUN6001']);
+    expect(diags.map((d) => d.code)).toEqual(['LUN6601']);
   });
 
   it('finds every log of the corpus folders', () => {
