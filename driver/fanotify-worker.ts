@@ -5,10 +5,9 @@
 // dies, the kernel closes the fanotify fd and allows every pending open.
 
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { fstatSync, readlinkSync, readFileSync, statSync } from 'node:fs';
+import { fstatSync, readlinkSync, readFileSync } from 'node:fs';
 import koffi from 'koffi';
-import type { KernelEntry } from '../schemas/kernel-tables.ts';
-import { matchPathEntries } from './tables.ts';
+import { matchPathEntries, type UserEntry } from './tables.ts';
 
 const FAN_CLOEXEC = 0x1;
 const FAN_NONBLOCK = 0x2;
@@ -28,7 +27,7 @@ interface Init {
   dirs: string[];
   scopeRel?: string;
   enforce: 0 | 1 | 2;
-  entries: KernelEntry[];
+  entries: UserEntry[];
   port: MessagePort;
   stop: SharedArrayBuffer;
 }
@@ -75,13 +74,22 @@ function inScope(pid: number): boolean {
   }
 }
 
-function inodeOf(p: string): { dev: bigint; ino: bigint } | undefined {
+/** What the blocked process is (read now: it waits in the kernel until we answer). */
+function procInfo(pid: number): { exe: string; uid: number; ppid: number; cmdline: string } {
+  let exe = '';
+  let uid = -1;
+  let ppid = 0;
+  let cmdline = '';
   try {
-    const st = statSync(p, { bigint: true });
-    return { dev: st.dev, ino: st.ino };
+    exe = readlinkSync(`/proc/${pid}/exe`);
+    const st = readFileSync(`/proc/${pid}/status`, 'utf8');
+    uid = Number(/^Uid:\s+(\d+)/m.exec(st)?.[1] ?? -1);
+    ppid = Number(/^PPid:\s+(\d+)/m.exec(st)?.[1] ?? 0);
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
   } catch {
-    return undefined;
+    // gone
   }
+  return { exe, uid, ppid, cmdline };
 }
 
 function decide(evFd: number, pid: number, mask: bigint): { allow: boolean; report?: object } {
@@ -90,14 +98,14 @@ function decide(evFd: number, pid: number, mask: bigint): { allow: boolean; repo
   const st = fstatSync(evFd, { bigint: true });
   const exec = (mask & BigInt(FAN_OPEN_EXEC_PERM)) !== 0n;
   const on = exec ? 'ProcessCreate' : 'FileOpen';
-  const hit = matchPathEntries(entries, on, path, { dev: st.dev, ino: st.ino }, inodeOf);
+  const hit = matchPathEntries(entries, on, path, { dev: st.dev, ino: st.ino });
   if (!hit) return { allow: true };
   const denyEntry = hit.effect !== 'report';
   const scoped = inScope(pid);
   const deny = denyEntry && enforce > 0 && scoped;
   return {
     allow: !deny,
-    report: { pid, path, on, rule: hit.rule, blocked: deny, wouldBlock: denyEntry && !deny, exec },
+    report: { pid, path, on, rule: hit.rule, blocked: deny, wouldBlock: denyEntry && !deny, exec, ...procInfo(pid) },
   };
 }
 
@@ -107,7 +115,7 @@ function run(): void {
   const pfd = { fd, events: POLLIN, revents: 0 };
   while (Atomics.load(stop, 0) === 0) {
     for (let m = receiveMessageOnPort(init.port); m; m = receiveMessageOnPort(init.port)) {
-      const msg = m.message as { entries?: KernelEntry[]; enforce?: 0 | 1 | 2 };
+      const msg = m.message as { entries?: UserEntry[]; enforce?: 0 | 1 | 2 };
       if (msg.entries) entries = msg.entries;
       if (msg.enforce !== undefined) enforce = msg.enforce;
     }

@@ -2,7 +2,7 @@
 // for file-open and exec blocks on the directories given (marks only on those directories).
 
 import { MessageChannel, Worker } from 'node:worker_threads';
-import type { KernelEntry } from '../schemas/kernel-tables.ts';
+import type { UserEntry } from './tables.ts';
 
 export interface FanotifyReport {
   pid: number;
@@ -12,6 +12,11 @@ export interface FanotifyReport {
   blocked: boolean;
   wouldBlock: boolean;
   exec: boolean;
+  /** The process as it was when it asked: image (before exec), uid, parent, command line. */
+  exe: string;
+  uid: number;
+  ppid: number;
+  cmdline: string;
 }
 
 export class FanotifyGuard {
@@ -27,7 +32,7 @@ export class FanotifyGuard {
     this.exited = new Promise((resolve) => worker.on('exit', () => resolve()));
   }
 
-  static start(opts: { dirs: string[]; scopeRel?: string; enforce: 0 | 1 | 2; entries: KernelEntry[]; onReports: (r: FanotifyReport[]) => void }): Promise<FanotifyGuard> {
+  static start(opts: { dirs: string[]; scopeRel?: string; enforce: 0 | 1 | 2; entries: UserEntry[]; onReports: (r: FanotifyReport[]) => void }): Promise<FanotifyGuard> {
     const { port1, port2 } = new MessageChannel();
     const stop = new SharedArrayBuffer(4);
     const worker = new Worker(new URL('./fanotify-worker.ts', import.meta.url), {
@@ -48,7 +53,7 @@ export class FanotifyGuard {
     });
   }
 
-  setEntries(entries: KernelEntry[]): void {
+  setEntries(entries: UserEntry[]): void {
     this.port.postMessage({ entries });
   }
 

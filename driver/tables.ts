@@ -4,7 +4,8 @@
 // hide a shorter 'block' one). Exact Image/TargetFilename values are also stat'ed into the
 // inode set, so a symlink or a hard link to a denied file is denied too.
 
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { isIP } from 'node:net';
 import type { KernelEntry, KernelTables } from '../schemas/kernel-tables.ts';
 import { validateKernelTables } from '../schemas/kernel-tables.ts';
@@ -21,10 +22,43 @@ export interface MapWrite {
 export interface BuiltTables {
   writes: MapWrite[];
   gen: GenCfg;
-  /** Entries decided in user space by fanotify (FileOpen, and exec blocks when marks exist). */
-  userEntries: KernelEntry[];
+  /** Entries decided in user space by fanotify (FileOpen, and exec blocks when marks exist),
+   *  with the "dev:ino" (user-space st_dev) of every file their value names. */
+  userEntries: UserEntry[];
   /** Values that could not be turned into inode entries (missing files), for status output. */
   notes: string[];
+}
+
+export type UserEntry = KernelEntry & { inodes?: string[] };
+
+/**
+ * Every existing file a lowercase path names: the kernel partition holds case-folded paths, so
+ * each component is matched caselessly against the directory (all matches are kept).
+ */
+export function resolveCaseless(path: string): string[] {
+  try {
+    statSync(path);
+    return [path];
+  } catch {
+    // fall through to the caseless walk
+  }
+  const parts = path.split('/').filter(Boolean);
+  let cands = ['/'];
+  for (const part of parts) {
+    const next: string[] = [];
+    for (const dir of cands) {
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        continue;
+      }
+      for (const n of names) if (n.toLowerCase() === part.toLowerCase()) next.push(join(dir, n));
+    }
+    cands = next.slice(0, 16);
+    if (!cands.length) return [];
+  }
+  return cands;
 }
 
 const EFFECT: Record<string, number> = { block: T.block, kill: T.kill, report: T.report };
@@ -103,14 +137,22 @@ export function buildTables(t: KernelTables, gen: number, opts: { fanotify?: boo
   const nets6 = new Map<string, Acc>();
   const has = new Array<number>(NCLS).fill(0);
   const notes: string[] = [];
-  const userEntries: KernelEntry[] = [];
+  const userEntries: UserEntry[] = [];
+  const userEntry = (e: KernelEntry): UserEntry => {
+    if (e.op !== 'eq' && e.op !== 'inode') return e;
+    const inodes = resolveCaseless(String(e.value)).map((p) => {
+      const st = statSync(p, { bigint: true });
+      return `${st.dev}:${st.ino}`;
+    });
+    return { ...e, inodes };
+  };
   for (const e of t.entries) {
     const cls = CLS[e.on];
     if (e.on === 'FileOpen') {
-      userEntries.push(e);
+      userEntries.push(userEntry(e));
       continue;
     }
-    if (opts.fanotify && e.on === 'ProcessCreate' && e.effect !== 'report') userEntries.push(e);
+    if (opts.fanotify && e.on === 'ProcessCreate' && e.effect !== 'report') userEntries.push(userEntry(e));
     const v = String(e.value);
     if (e.field === 'DestinationPort') {
       add(ports, `${cls}:${Number(e.value)}`, e);
@@ -133,13 +175,13 @@ export function buildTables(t: KernelTables, gen: number, opts: { fanotify?: boo
         has[cls] |= H.suffix;
       }
       if ((e.op === 'eq' || e.op === 'inode') && (e.effect !== 'report' || e.op === 'inode')) {
-        try {
-          const st = statSync(v, { bigint: true });
+        const files = resolveCaseless(v);
+        for (const f of files) {
+          const st = statSync(f, { bigint: true });
           add(inodes, `${cls}:${kernelDev(st.dev)}:${st.ino}`, e);
           has[cls] |= H.inode;
-        } catch {
-          notes.push(`${v}: not found here, inode entry skipped (path entry still active)`);
         }
+        if (!files.length) notes.push(`${v}: not found here, inode entry skipped (path entry still active)`);
       }
     }
   }
@@ -183,7 +225,7 @@ function bitsToBytes(bits: string, n: number): Buffer {
 }
 
 /** Kernel-style decision over user-space entries (used by the fanotify worker). */
-export function matchPathEntries(entries: readonly KernelEntry[], on: string, path: string, inode?: { dev: bigint; ino: bigint }, inodeOf?: (p: string) => { dev: bigint; ino: bigint } | undefined): KernelEntry | undefined {
+export function matchPathEntries(entries: readonly UserEntry[], on: string, path: string, inode?: { dev: bigint; ino: bigint }): UserEntry | undefined {
   const p = path.toLowerCase();
   let hit: KernelEntry | undefined;
   for (const e of entries) {
@@ -193,10 +235,7 @@ export function matchPathEntries(entries: readonly KernelEntry[], on: string, pa
     if (e.op === 'eq') ok = p === v;
     else if (e.op === 'startswith') ok = p.startsWith(v);
     else if (e.op === 'endswith') ok = p.endsWith(v);
-    if (!ok && (e.op === 'eq' || e.op === 'inode') && inode && inodeOf) {
-      const st = inodeOf(v);
-      ok = !!st && st.dev === inode.dev && st.ino === inode.ino;
-    }
+    if (!ok && (e.op === 'eq' || e.op === 'inode') && inode && e.inodes) ok = e.inodes.includes(`${inode.dev}:${inode.ino}`);
     if (ok && (!hit || (hit.effect === 'report' && e.effect !== 'report'))) hit = e;
   }
   return hit;

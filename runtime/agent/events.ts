@@ -206,12 +206,18 @@ export class EventMapper {
   }
 
   /** A fanotify decision as an event (FileOpen, or ProcessCreate refused with EPERM). */
-  fromFanotify(r: { pid: number; path: string; on: string }): LunaEvent {
-    const p = this.proc(r.pid);
+  fromFanotify(r: { pid: number; path: string; on: string; exe: string; uid: number; ppid: number; cmdline: string }): LunaEvent {
     const common = { UtcTime: new Date().toISOString().replace('T', ' ').replace('Z', ''), Hostname: this.host };
-    if (r.on === 'ProcessCreate')
-      return { type: 'ProcessCreate', fields: { ...common, ProcessId: r.pid, Image: r.path, ParentImage: p.image, ParentCommandLine: p.cmdline, ParentProcessId: r.pid, User: p.user, CommandLine: '' } };
-    return { type: 'FileOpen', fields: { ...common, ProcessId: r.pid, ProcessGuid: p.guid, Image: p.image, TargetFilename: r.path, User: p.user } };
+    const user = r.uid >= 0 ? userName(r.uid) : '';
+    if (r.on === 'ProcessCreate') {
+      // Refused before the image ran: the process is still the (forked) parent image.
+      return {
+        type: 'ProcessCreate',
+        fields: { ...common, ProcessId: r.pid, Image: r.path, CommandLine: '', User: user, ParentProcessId: r.pid, ParentImage: r.exe, ParentCommandLine: r.cmdline },
+      };
+    }
+    const p = this.proc(r.pid);
+    return { type: 'FileOpen', fields: { ...common, ProcessId: r.pid, ProcessGuid: p.guid, Image: r.exe || p.image, TargetFilename: r.path, User: user } };
   }
 }
 
