@@ -45,12 +45,12 @@ export function importMoonmonText(file: string, text: string): MoonmonImport {
   for (const e of doc.errors) {
     const a = lc.linePos(e.pos[0]);
     const b = lc.linePos(e.pos[1]);
-    err('LUN5201', `YAML: ${e.message.split('\n')[0]}`, { file, line: a.line, col: a.col, endLine: b.line, endCol: b.col, offset: e.pos[0], endOffset: e.pos[1] });
+    err('LUN5401', `YAML: ${e.message.split('\n')[0]}`, { file, line: a.line, col: a.col, endLine: b.line, endCol: b.col, offset: e.pos[0], endOffset: e.pos[1] });
   }
   if (doc.errors.length) return { policies: [], diagnostics };
   const root = doc.contents;
   if (!isMap(root)) {
-    err('LUN5202', 'a MoonMon configuration is a mapping with global_settings and <event>_<kind>_list keys', span(root as YamlNode));
+    err('LUN5402', 'a MoonMon configuration is a mapping with global_settings and <event>_<kind>_list keys', span(root as YamlNode));
     return { policies: [], diagnostics };
   }
 
@@ -63,7 +63,7 @@ export function importMoonmonText(file: string, text: string): MoonmonImport {
     if (key === 'global_settings') {
       if (pair.value === null || pair.value === undefined) continue;
       if (!isMap(pair.value)) {
-        err('LUN5202', 'global_settings must be a mapping', span(pair.value as YamlNode));
+        err('LUN5402', 'global_settings must be a mapping', span(pair.value as YamlNode));
         continue;
       }
       for (const s of pair.value.items) {
@@ -73,14 +73,14 @@ export function importMoonmonText(file: string, text: string): MoonmonImport {
         const at = span(s.key as YamlNode);
         if (!kind) {
           const sug = didYouMean(sk, Object.keys(GLOBAL_SETTINGS));
-          warn('LUN5212', `unknown global setting ${sk} (kept as agent configuration)`, at, sug ? `did you mean ${sug}?` : undefined);
+          warn('LUN5412', `unknown global setting ${sk} (kept as agent configuration)`, at, sug ? `did you mean ${sug}?` : undefined);
           if (typeof sv === 'string' || typeof sv === 'number' || typeof sv === 'boolean') settings[sk] = sv;
           continue;
         }
         const vAt = span(s.value as YamlNode);
-        if (kind === 'bool' && typeof sv !== 'boolean') err('LUN5205', `${sk} must be true or false`, vAt);
-        else if (kind === 'int' && !(typeof sv === 'number' && Number.isInteger(sv) && sv >= 0)) err('LUN5205', `${sk} must be a non-negative integer`, vAt);
-        else if (kind === 'string|false' && !(typeof sv === 'string' || sv === false)) err('LUN5205', `${sk} must be a path or false`, vAt);
+        if (kind === 'bool' && typeof sv !== 'boolean') err('LUN5405', `${sk} must be true or false`, vAt);
+        else if (kind === 'int' && !(typeof sv === 'number' && Number.isInteger(sv) && sv >= 0)) err('LUN5405', `${sk} must be a non-negative integer`, vAt);
+        else if (kind === 'string|false' && !(typeof sv === 'string' || sv === false)) err('LUN5405', `${sk} must be a path or false`, vAt);
         else settings[sk] = sv as string | number | boolean;
       }
       continue;
@@ -90,12 +90,12 @@ export function importMoonmonText(file: string, text: string): MoonmonImport {
     if (!m || !ev) {
       const candidates = MOONMON_EVENTS.flatMap((e) => ['block', 'include', 'exclude'].map((k) => `${e.name}_${k}_list`));
       const sug = didYouMean(key, [...candidates, 'global_settings']);
-      err('LUN5202', `unknown key ${key}`, keySpan, sug ? `did you mean ${sug}?` : 'keys are global_settings and <event>_{block,include,exclude}_list');
+      err('LUN5402', `unknown key ${key}`, keySpan, sug ? `did you mean ${sug}?` : 'keys are global_settings and <event>_{block,include,exclude}_list');
       continue;
     }
     if (pair.value === null || pair.value === undefined || (isScalar(pair.value) && pair.value.value === null)) continue;
     if (!isMap(pair.value)) {
-      err('LUN5206', `${key} must be a mapping with an entries list`, span(pair.value as YamlNode));
+      err('LUN5406', `${key} must be a mapping with an entries list`, span(pair.value as YamlNode));
       continue;
     }
     const arr = listsByEvent.get(ev.name) ?? [];
@@ -113,12 +113,12 @@ export function importMoonmonText(file: string, text: string): MoonmonImport {
       const entries = list.node.get('entries', true) as YamlNode | undefined;
       if (entries === undefined || (isScalar(entries) && entries.value === null)) continue;
       if (!isSeq(entries)) {
-        err('LUN5206', `${ev.name}_${list.kind}_list.entries must be a list`, span(entries));
+        err('LUN5406', `${ev.name}_${list.kind}_list.entries must be a list`, span(entries));
         continue;
       }
       for (const other of list.node.items) {
         const k = isScalar(other.key) ? String(other.key.value) : '';
-        if (k !== 'entries') warn('LUN5212', `unknown key ${k} in ${ev.name}_${list.kind}_list (ignored)`, span(other.key as YamlNode));
+        if (k !== 'entries') warn('LUN5412', `unknown key ${k} in ${ev.name}_${list.kind}_list (ignored)`, span(other.key as YamlNode));
       }
       for (const entry of entries.items) {
         const rule = readEntry(entry as YamlNode, ev, list.kind);
@@ -135,7 +135,7 @@ export function importMoonmonText(file: string, text: string): MoonmonImport {
   function readEntry(node: YamlNode, ev: MoonmonEvent, kind: ListKind): RuleDecl | undefined {
     const at = span(node);
     if (!isMap(node)) {
-      err('LUN5206', 'an entry is a mapping with id, name, action and rules', at);
+      err('LUN5406', 'an entry is a mapping with id, name, action and rules', at);
       return undefined;
     }
     const get = (k: string) => node.get(k, true) as YamlNode | undefined;
@@ -147,18 +147,18 @@ export function importMoonmonText(file: string, text: string): MoonmonImport {
       const k = isScalar(p.key) ? String(p.key.value) : '';
       if (!['id', 'name', 'action', 'rules', 'description', 'enabled'].includes(k)) {
         const sug = didYouMean(k, ['id', 'name', 'action', 'rules', 'description', 'enabled']);
-        warn('LUN5212', `unknown entry key ${k} (ignored)`, span(p.key as YamlNode), sug ? `did you mean ${sug}?` : undefined);
+        warn('LUN5412', `unknown entry key ${k} (ignored)`, span(p.key as YamlNode), sug ? `did you mean ${sug}?` : undefined);
       }
     }
     const idv = scalar('id');
     if (idv === undefined || idv === null || (typeof idv !== 'number' && typeof idv !== 'string')) {
-      err('LUN5206', 'entry needs an id (number or string)', at);
+      err('LUN5406', 'entry needs an id (number or string)', at);
       return undefined;
     }
     const name = scalar('name');
     const ruleId = `moonmon-${ev.name}-${kind}-${String(idv)}`;
     if (ids.has(ruleId)) {
-      err('LUN5208', `duplicate id ${String(idv)} in ${ev.name}_${kind}_list (first at line ${ids.get(ruleId)!.line})`, span(get('id')));
+      err('LUN5408', `duplicate id ${String(idv)} in ${ev.name}_${kind}_list (first at line ${ids.get(ruleId)!.line})`, span(get('id')));
       return undefined;
     }
     ids.set(ruleId, span(get('id')));
@@ -169,23 +169,23 @@ export function importMoonmonText(file: string, text: string): MoonmonImport {
       const mode = actionRaw === undefined || actionRaw === null ? 'accessdenied' : String(actionRaw).toLowerCase();
       if (!(BLOCK_MODES as readonly string[]).includes(mode)) {
         const sug = didYouMean(String(actionRaw), BLOCK_MODES);
-        err('LUN5207', `block action must be one of ${BLOCK_MODES.join(', ')}, not "${String(actionRaw)}"`, span(get('action')), sug ? `did you mean ${sug}?` : undefined);
+        err('LUN5407', `block action must be one of ${BLOCK_MODES.join(', ')}, not "${String(actionRaw)}"`, span(get('action')), sug ? `did you mean ${sug}?` : undefined);
         return undefined;
       }
-      if (!ev.blockable) warn('LUN5214', `MoonMon cannot block ${ev.name} events; the agent logs them but cannot deny`, at);
+      if (!ev.blockable) warn('LUN5414', `MoonMon cannot block ${ev.name} events; the agent logs them but cannot deny`, at);
       actions.push({ kind: 'block', mode: mode as (typeof BLOCK_MODES)[number] });
     } else if (kind === 'include') {
       const a = actionRaw === undefined || actionRaw === null ? 'log' : String(actionRaw).toLowerCase();
       if (a === 'log') actions.push({ kind: 'log' });
       else if (a === 'alert') actions.push({ kind: 'log' }, { kind: 'alert' });
       else {
-        err('LUN5207', `include entries log (action: log or alert), not "${String(actionRaw)}"`, span(get('action')));
+        err('LUN5407', `include entries log (action: log or alert), not "${String(actionRaw)}"`, span(get('action')));
         return undefined;
       }
     } else {
       const a = actionRaw === undefined || actionRaw === null ? 'drop' : String(actionRaw).toLowerCase();
       if (a !== 'drop' && a !== 'exclude') {
-        err('LUN5207', `exclude entries drop the event (action: drop), not "${String(actionRaw)}"`, span(get('action')));
+        err('LUN5407', `exclude entries drop the event (action: drop), not "${String(actionRaw)}"`, span(get('action')));
         return undefined;
       }
       actions.push({ kind: 'drop' });
@@ -193,7 +193,7 @@ export function importMoonmonText(file: string, text: string): MoonmonImport {
     // rules
     const rn = get('rules');
     if (!rn || !isSeq(rn) || rn.items.length === 0) {
-      err('LUN5206', 'entry needs a non-empty rules list (condition, field, value)', rn ? span(rn) : at);
+      err('LUN5406', 'entry needs a non-empty rules list (condition, field, value)', rn ? span(rn) : at);
       return undefined;
     }
     const parts: Expr[] = [];
@@ -226,7 +226,7 @@ export function importMoonmonText(file: string, text: string): MoonmonImport {
   function readRule(node: YamlNode, ev: MoonmonEvent): Expr | undefined {
     const at = span(node);
     if (!isMap(node)) {
-      err('LUN5206', 'a rule is a mapping with condition, field and value', at);
+      err('LUN5406', 'a rule is a mapping with condition, field and value', at);
       return undefined;
     }
     const get = (k: string) => node.get(k, true) as YamlNode | undefined;
@@ -235,7 +235,7 @@ export function importMoonmonText(file: string, text: string): MoonmonImport {
     const valueN = get('value');
     for (const [k, n] of [['condition', condN], ['field', fieldN], ['value', valueN]] as const) {
       if (!n) {
-        err('LUN5206', `rule needs ${k}`, at);
+        err('LUN5406', `rule needs ${k}`, at);
         return undefined;
       }
     }
@@ -244,13 +244,13 @@ export function importMoonmonText(file: string, text: string): MoonmonImport {
     if (!canon) {
       const all = [...Object.keys(OPERATORS)];
       const sug = didYouMean(condRaw, all);
-      err('LUN5204', `unknown operator "${condRaw}"`, span(condN), sug ? `did you mean ${sug}?` : `operators: ${all.join(', ')}`);
+      err('LUN5404', `unknown operator "${condRaw}"`, span(condN), sug ? `did you mean ${sug}?` : `operators: ${all.join(', ')}`);
       return undefined;
     }
     const fieldRaw = isScalar(fieldN) ? String(fieldN!.value) : '';
     if (!Object.hasOwn(ev.fields, fieldRaw)) {
       const sug = didYouMean(fieldRaw, Object.keys(ev.fields));
-      err('LUN5203', `${ev.name} events have no field ${fieldRaw}`, span(fieldN), sug ? `did you mean ${sug}?` : `fields: ${Object.keys(ev.fields).join(', ')}`);
+      err('LUN5403', `${ev.name} events have no field ${fieldRaw}`, span(fieldN), sug ? `did you mean ${sug}?` : `fields: ${Object.keys(ev.fields).join(', ')}`);
       return undefined;
     }
     const field = ev.fields[fieldRaw];
@@ -263,28 +263,28 @@ export function importMoonmonText(file: string, text: string): MoonmonImport {
       else if (typeof v === 'string') values.push({ kind: 'str', value: v });
       else if (typeof v === 'boolean') values.push({ kind: 'bool', value: v });
       else {
-        err('LUN5205', 'value must be a string, a number, or a list of them', span(valueN));
+        err('LUN5405', 'value must be a string, a number, or a list of them', span(valueN));
         return undefined;
       }
     }
     if (values.length === 0) {
-      err('LUN5205', 'value list is empty', span(valueN));
+      err('LUN5405', 'value list is empty', span(valueN));
       return undefined;
     }
     if (op === 'bitand') {
       for (const v of values) {
         const n = v.kind === 'num' ? v.value : v.kind === 'str' && /^(0x[0-9a-f]+|\d+)$/i.test(v.value) ? Number(v.value) : NaN;
         if (!Number.isInteger(n)) {
-          err('LUN5205', `"${canon}" needs an integer bit mask (e.g. 0x1010), not ${JSON.stringify(v.kind === 'str' || v.kind === 'num' ? v.value : v.kind)}`, span(valueN));
+          err('LUN5405', `"${canon}" needs an integer bit mask (e.g. 0x1010), not ${JSON.stringify(v.kind === 'str' || v.kind === 'num' ? v.value : v.kind)}`, span(valueN));
           return undefined;
         }
       }
-      if (!INT_FIELDS.has(fieldRaw)) warn('LUN5205', `bit mask on ${fieldRaw}, which is not an integer field`, span(fieldN));
+      if (!INT_FIELDS.has(fieldRaw)) warn('LUN5405', `bit mask on ${fieldRaw}, which is not an integer field`, span(fieldN));
     }
     if (IP_FIELDS.has(fieldRaw) && op === 'eq' && values.some((v) => v.kind === 'str' && v.value.includes('/'))) {
       for (const v of values) {
         if (v.kind !== 'str' || !validCidr(v.value)) {
-          err('LUN5205', `${JSON.stringify(v.kind === 'str' ? v.value : '')} is not an IP network (a.b.c.d/len or IPv6/len)`, span(valueN));
+          err('LUN5405', `${JSON.stringify(v.kind === 'str' ? v.value : '')} is not an IP network (a.b.c.d/len or IPv6/len)`, span(valueN));
           return undefined;
         }
       }
@@ -292,13 +292,13 @@ export function importMoonmonText(file: string, text: string): MoonmonImport {
     } else if (IP_FIELDS.has(fieldRaw) && op === 'eq') {
       for (const v of values) {
         if (v.kind !== 'str' || !validIp(v.value)) {
-          err('LUN5205', `${JSON.stringify(v.kind === 'str' ? v.value : String(v.kind))} is not an IP address`, span(valueN));
+          err('LUN5405', `${JSON.stringify(v.kind === 'str' ? v.value : String(v.kind))} is not an IP address`, span(valueN));
           return undefined;
         }
       }
     }
     if (['gt', 'gte', 'lt', 'lte'].includes(op) && !values.every((v) => v.kind === 'num')) {
-      warn('LUN5205', `${canon} with a non-numeric value compares text`, span(valueN));
+      warn('LUN5405', `${canon} with a non-numeric value compares text`, span(valueN));
     }
     if (op === 'eq' && fieldRaw === 'desired_access') {
       // Sysmon-style logs print access masks as hex text ("0x1FFFFF"): match either spelling.
@@ -313,14 +313,14 @@ export function importMoonmonText(file: string, text: string): MoonmonImport {
     const kinds = hasEntries.get(p.ev.name)!;
     if (p.ev.name === 'process_creation' && p.kind === 'include') {
       warn(
-        'LUN5210',
+        'LUN5410',
         `entry "${p.rule.title}" (${p.rule.meta!.moonmonList} id ${String(p.rule.meta!.moonmonId)}): MoonMon ignores process_creation include lists (it logs every process creation); Luna imports the documented intent: matching events are logged, and process creations no include entry matches are not`,
         p.rule.span!,
       );
     }
     if (p.ev.name !== 'process_creation' && p.kind === 'exclude' && kinds.has('include')) {
       warn(
-        'LUN5210',
+        'LUN5410',
         `entry "${p.rule.title}" (${p.rule.meta!.moonmonList} id ${String(p.rule.meta!.moonmonId)}): MoonMon lets an include entry win over this exclude; Luna imports the documented intent (exclude wins)`,
         p.rule.span!,
       );
@@ -341,7 +341,7 @@ export function importMoonmonText(file: string, text: string): MoonmonImport {
     defaults[ev.type] = on && !kinds?.has('include') ? 'log' : 'drop';
     if (!on && kinds && kinds.size) {
       const first = parsed.find((p) => p.ev === ev)!;
-      warn('LUN5211', `${ev.name} lists are given but ${ev.monitor} is false: MoonMon does not see these events (rules kept, default drop)`, first.rule.span!);
+      warn('LUN5411', `${ev.name} lists are given but ${ev.monitor} is false: MoonMon does not see these events (rules kept, default drop)`, first.rule.span!);
     }
   }
 

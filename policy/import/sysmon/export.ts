@@ -2,7 +2,7 @@
 // whose actions are only `log` (→ include) or only `drop` (→ exclude), whose condition is an OR
 // of terms, each term one filter or an AND of filters (→ <Rule groupRelation="and">), with
 // case-insensitive string comparisons Sysmon has a condition for. Everything else is reported
-// (LUN5130) and left out, never silently approximated. Rule order and rule names are kept:
+// (LUN5330) and left out, never silently approximated. Rule order and rule names are kept:
 // one OR list per (event type, onmatch) evaluates its filters in order like Luna's first match.
 
 import type { CompareExpr, Expr, Policy, RuleDecl, Span } from '../../ast.ts';
@@ -154,7 +154,7 @@ export function exportSysmon(policies: Policy[], opts: { schemaVersion?: string 
   let skipped = 0;
   const skip = (r: RuleDecl, why: string) => {
     skipped++;
-    diagnostics.push(diag('LUN5130', 'warning', `rule ${r.id} is not exported: ${why}`, where(r)));
+    diagnostics.push(diag('LUN5330', 'warning', `rule ${r.id} is not exported: ${why}`, where(r)));
   };
   for (const p of policies) {
     for (const r of p.rules) {
@@ -228,7 +228,7 @@ export function exportSysmon(policies: Policy[], opts: { schemaVersion?: string 
       else if (count === 1 && want === 'drop') out.push(`    <${type} onmatch="${exc ? 'include' : 'exclude'}"/>`);
       else {
         diagnostics.push(
-          diag('LUN5131', 'warning', `${type}: the policy default "${want}" cannot be expressed next to these rules (Sysmon's no-match outcome will be "${natural}")`),
+          diag('LUN5331', 'warning', `${type}: the policy default "${want}" cannot be expressed next to these rules (Sysmon's no-match outcome will be "${natural}")`),
         );
       }
     }

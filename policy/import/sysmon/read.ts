@@ -72,14 +72,14 @@ export function readSysmonConfig(doc: XmlDocument): { config?: SysmonConfig; dia
 
   const root = doc.root;
   if (root.name !== 'Sysmon') {
-    err('LUN5110', `the root element is <${root.name}>, not <Sysmon>: not a Sysmon configuration`, root.span);
+    err('LUN5310', `the root element is <${root.name}>, not <Sysmon>: not a Sysmon configuration`, root.span);
     return { diagnostics };
   }
   const versionAttr = attr(root, 'schemaversion');
   const parsed = versionAttr ? parseSchemaVersion(versionAttr.value) : undefined;
   if (!versionAttr || !parsed) {
     err(
-      'LUN5111',
+      'LUN5311',
       versionAttr ? `invalid schemaversion "${versionAttr.value}"` : '<Sysmon> has no schemaversion attribute',
       versionAttr?.span ?? root.span,
       'write e.g. <Sysmon schemaversion="4.90">',
@@ -87,7 +87,7 @@ export function readSysmonConfig(doc: XmlDocument): { config?: SysmonConfig; dia
     return { diagnostics };
   }
   if (parsed.major !== 4) {
-    warn('LUN5111', `schemaversion ${versionAttr.value}: Luna imports the 4.x schema; semantics of other versions may differ`, versionAttr.span);
+    warn('LUN5311', `schemaversion ${versionAttr.value}: Luna imports the 4.x schema; semantics of other versions may differ`, versionAttr.span);
   }
   const andByDefault = parsed.major > 4 || (parsed.major === 4 && parsed.minor > 10);
   const config: SysmonConfig = { schemaVersion: versionAttr.value, andByDefault, lists: [], options: {} };
@@ -102,7 +102,7 @@ export function readSysmonConfig(doc: XmlDocument): { config?: SysmonConfig; dia
     const base = el.name.length > 6 && el.name.endsWith('Config') ? el.name.slice(0, -6) : el.name;
     if (!OPTIONS.includes(base)) {
       const s = didYouMean(base, OPTIONS);
-      warn('LUN5122', `unknown configuration option <${el.name}> (kept as agent configuration)`, el.span, s ? `did you mean ${s}?` : undefined);
+      warn('LUN5322', `unknown configuration option <${el.name}> (kept as agent configuration)`, el.span, s ? `did you mean ${s}?` : undefined);
     }
     const value = textOf(el);
     config.options[base] = value === '' ? true : value;
@@ -121,7 +121,7 @@ export function readSysmonConfig(doc: XmlDocument): { config?: SysmonConfig; dia
         continue;
       }
       const s = didYouMean(c.name, [...RULE_ELEMENTS.keys(), 'RuleGroup']);
-      err('LUN5112', `unknown event element <${c.name}>`, c.span, s ? `did you mean ${s}?` : `expected one of ${[...RULE_ELEMENTS.keys()].join(', ')}`);
+      err('LUN5312', `unknown event element <${c.name}>`, c.span, s ? `did you mean ${s}?` : `expected one of ${[...RULE_ELEMENTS.keys()].join(', ')}`);
     }
   };
   for (const f of filterings) visit(f, 0);
@@ -144,7 +144,7 @@ function readList(el: XmlElement, parent: XmlElement, config: SysmonConfig, err:
     if (gr) {
       const v = gr.value.toLowerCase();
       if (v === 'or' || v === 'and') relation = v;
-      else err('LUN5117', `groupRelation must be "and" or "or", not "${gr.value}"`, gr.span);
+      else err('LUN5317', `groupRelation must be "and" or "or", not "${gr.value}"`, gr.span);
     }
     groupName = attr(parent, 'name')?.value ?? '';
   }
@@ -152,14 +152,14 @@ function readList(el: XmlElement, parent: XmlElement, config: SysmonConfig, err:
   const defaultA = attr(el, 'default');
   let onmatch: 'include' | 'exclude' | undefined;
   if (onmatchA && defaultA) {
-    err('LUN5115', `<${el.name}> has both onmatch and default; pick one`, defaultA.span);
+    err('LUN5315', `<${el.name}> has both onmatch and default; pick one`, defaultA.span);
     return undefined;
   }
   if (onmatchA) {
     const v = onmatchA.value.toLowerCase();
     if (v === 'include' || v === 'exclude') onmatch = v;
     else {
-      err('LUN5115', `onmatch must be "include" or "exclude", not "${onmatchA.value}"`, onmatchA.span);
+      err('LUN5315', `onmatch must be "include" or "exclude", not "${onmatchA.value}"`, onmatchA.span);
       return undefined;
     }
   } else if (defaultA) {
@@ -168,11 +168,11 @@ function readList(el: XmlElement, parent: XmlElement, config: SysmonConfig, err:
     if (v === 'include') onmatch = 'exclude';
     else if (v === 'exclude') onmatch = 'include';
     else {
-      err('LUN5115', `default must be "include" or "exclude", not "${defaultA.value}"`, defaultA.span);
+      err('LUN5315', `default must be "include" or "exclude", not "${defaultA.value}"`, defaultA.span);
       return undefined;
     }
   } else {
-    err('LUN5115', `<${el.name}> needs an onmatch="include|exclude" attribute`, el.span);
+    err('LUN5315', `<${el.name}> needs an onmatch="include|exclude" attribute`, el.span);
     return undefined;
   }
 
@@ -186,7 +186,7 @@ function readList(el: XmlElement, parent: XmlElement, config: SysmonConfig, err:
       const c = condA.value.toLowerCase() as SysmonCondition;
       if (!CONDITIONS.includes(c)) {
         const s = didYouMean(condA.value, CONDITIONS);
-        err('LUN5114', `unknown condition "${condA.value}"`, condA.span, s ? `did you mean "${s}"?` : `conditions are: ${CONDITIONS.join(', ')}`);
+        err('LUN5314', `unknown condition "${condA.value}"`, condA.span, s ? `did you mean "${s}"?` : `conditions are: ${CONDITIONS.join(', ')}`);
         return undefined;
       }
       condition = c;
@@ -194,13 +194,13 @@ function readList(el: XmlElement, parent: XmlElement, config: SysmonConfig, err:
     const own = attr(f, 'name');
     const name = own ? own.value : inherited;
     if (name.length > 255) {
-      err('LUN5116', `rule name is ${name.length} characters; Sysmon accepts at most 255`, own?.span ?? f.span);
+      err('LUN5316', `rule name is ${name.length} characters; Sysmon accepts at most 255`, own?.span ?? f.span);
       return undefined;
     }
     const value = textOf(f);
     if (value.includes('%')) {
       warn(
-        'LUN5120',
+        'LUN5320',
         `value "${value}" of ${f.name} contains '%': Sysmon expands environment variables in user space; Luna compares the literal text`,
         f.span,
         'write the expanded path if the variable is known (e.g. C:\\Windows for %SystemRoot%)',
@@ -208,7 +208,7 @@ function readList(el: XmlElement, parent: XmlElement, config: SysmonConfig, err:
     }
     if ((condition === 'less than' || condition === 'more than') && /^\s*[+-]?\d+(\.\d+)?\s*$/.test(value)) {
       warn(
-        'LUN5123',
+        'LUN5323',
         `"${condition}" ${value} on ${f.name}: Sysmon compares text (so "443" is more than "1024"); Luna compares numbers numerically when both sides are numeric`,
         condA?.span ?? f.span,
       );
@@ -224,9 +224,9 @@ function readList(el: XmlElement, parent: XmlElement, config: SysmonConfig, err:
       if (gr) {
         const v = gr.value.toLowerCase();
         if (v === 'and' || v === 'or') rel = v;
-        else err('LUN5117', `groupRelation must be "and" or "or", not "${gr.value}"`, gr.span);
+        else err('LUN5317', `groupRelation must be "and" or "or", not "${gr.value}"`, gr.span);
       } else {
-        warn('LUN5121', `<Rule> without groupRelation: its filters are combined with OR`, sub.span, 'write groupRelation="and" or groupRelation="or"');
+        warn('LUN5321', `<Rule> without groupRelation: its filters are combined with OR`, sub.span, 'write groupRelation="and" or groupRelation="or"');
       }
       const rn = attr(sub, 'name');
       const ruleName = rn ? rn.value : groupName;
@@ -236,7 +236,7 @@ function readList(el: XmlElement, parent: XmlElement, config: SysmonConfig, err:
         if (flt) filters.push(flt);
       }
       if (filters.length === 0) {
-        warn('LUN5126', `empty <Rule> is ignored by Sysmon`, sub.span);
+        warn('LUN5326', `empty <Rule> is ignored by Sysmon`, sub.span);
         continue;
       }
       const last = [...filters].reverse().find((x) => x.name !== '');
@@ -254,17 +254,17 @@ function readList(el: XmlElement, parent: XmlElement, config: SysmonConfig, err:
       if (series.some((e) => e.fields.includes(u.name))) continue;
       const all = [...new Set(series.flatMap((e) => e.fields))].filter((n) => n !== 'RuleName');
       const s = didYouMean(u.name, all);
-      err('LUN5113', `${el.name} has no field ${u.name}`, u.span, s ? `did you mean ${s}?` : `fields of ${el.name}: ${all.join(', ')}`);
+      err('LUN5313', `${el.name} has no field ${u.name}`, u.span, s ? `did you mean ${s}?` : `fields of ${el.name}: ${all.join(', ')}`);
     }
     if (usedFields.every((u) => series.some((e) => e.fields.includes(u.name)))) {
-      err('LUN5113', `no single ${el.name} event (${series.map((e) => e.id).join(', ')}) has all the fields this element uses`, el.span);
+      err('LUN5313', `no single ${el.name} event (${series.map((e) => e.id).join(', ')}) has all the fields this element uses`, el.span);
     }
     return undefined;
   }
   if (items.length === 0) {
     // Legitimate (it sets the type's default), so only a note.
     const what = onmatch === 'include' ? 'logs nothing' : 'logs everything';
-    note('LUN5125', `empty <${el.name} onmatch="${onmatch}"> ${what} for ${el.name} (unless other ${el.name} lists exist)`, el.span);
+    note('LUN5325', `empty <${el.name} onmatch="${onmatch}"> ${what} for ${el.name} (unless other ${el.name} lists exist)`, el.span);
   }
   return { type: el.name, onmatch, relation, groupName, items, chosen, series, span: el.span };
 }

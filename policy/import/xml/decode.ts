@@ -64,7 +64,7 @@ export function decodeXmlBytes(bytes: Uint8Array, file: string): { decoded?: Dec
   const diagnostics: Diagnostic[] = [];
   const fail = (message: string, line?: number, offset?: number) => {
     diagnostics.push(
-      diag('LUN5103', 'error', message, {
+      diag('LUN5303', 'error', message, {
         ...(line !== undefined
           ? { span: { file, line, col: 1, endLine: line, endCol: 2, offset: offset ?? 0, endOffset: (offset ?? 0) + 1 } }
           : { file }),

@@ -112,7 +112,7 @@ class Parser {
     this.lines = lines;
   }
 
-  private err(message: string, at = this.i, code = 'LUN5101', suggestion?: string): never {
+  private err(message: string, at = this.i, code = 'LUN5301', suggestion?: string): never {
     throw new XmlError(code, message, at, suggestion);
   }
 
@@ -151,14 +151,14 @@ class Parser {
       this.err(
         'DOCTYPE declarations are not accepted (they enable entity expansion attacks such as "billion laughs" and external entities)',
         this.i,
-        'LUN5102',
+        'LUN5302',
         'remove the <!DOCTYPE ...> block; Sysmon configurations do not need one',
       );
     }
     if (this.text[this.i] !== '<') this.err(`expected the root element, found ${this.describeHere()}`);
     const root = this.element(0);
     this.misc();
-    if (this.startsWith('<!DOCTYPE')) this.err('DOCTYPE declarations are not accepted', this.i, 'LUN5102');
+    if (this.startsWith('<!DOCTYPE')) this.err('DOCTYPE declarations are not accepted', this.i, 'LUN5302');
     if (this.i < this.text.length) this.err(`content after the root element </${root.name}>: ${this.describeHere()}`);
     return { root, declaration };
   }
@@ -198,7 +198,7 @@ class Parser {
   }
 
   private element(depth: number): XmlElement {
-    if (depth >= MAX_XML_DEPTH) this.err(`elements nested deeper than ${MAX_XML_DEPTH} levels`, this.i, 'LUN5105');
+    if (depth >= MAX_XML_DEPTH) this.err(`elements nested deeper than ${MAX_XML_DEPTH} levels`, this.i, 'LUN5305');
     const start = this.i;
     this.i++; // <
     const name = this.name();
@@ -238,7 +238,7 @@ class Parser {
     }
     const el: XmlElement = { kind: 'element', name, attrs, children: [], span: this.lines.span(this.file, start, this.i) };
     for (;;) {
-      if (this.i >= this.text.length) this.err(`<${name}> is never closed`, start, 'LUN5101', `add </${name}>`);
+      if (this.i >= this.text.length) this.err(`<${name}> is never closed`, start, 'LUN5301', `add </${name}>`);
       if (this.startsWith('</')) {
         const closeAt = this.i;
         this.i += 2;
@@ -250,7 +250,7 @@ class Parser {
           this.err(
             `closing tag </${closeName}> does not match <${name}> opened at line ${el.span.line}`,
             closeAt,
-            'LUN5101',
+            'LUN5301',
             `close <${name}> first`,
           );
         }
@@ -271,7 +271,7 @@ class Parser {
         this.i = end + 3;
       } else if (this.startsWith('<!')) {
         if (this.startsWith('<!DOCTYPE') || this.startsWith('<!ENTITY')) {
-          this.err('DTD declarations are not accepted', this.i, 'LUN5102');
+          this.err('DTD declarations are not accepted', this.i, 'LUN5302');
         }
         this.err(`unexpected markup ${this.describeHere()}`);
       } else if (this.startsWith('<?')) {
@@ -325,7 +325,7 @@ class Parser {
         this.err(
           `unknown entity &${ent}; (only &lt; &gt; &amp; &quot; &apos; and character references are defined)`,
           base + amp,
-          'LUN5104',
+          'LUN5304',
           `write &amp;${ent}; for a literal '&'`,
         );
       }

@@ -19,7 +19,7 @@ export function register(program: Command): void {
 Exported: rules on one Sysmon event type whose actions are only log (include) or only drop
 (exclude) and whose condition is an OR of filters or AND-groups of filters with conditions
 Sysmon has (is, is not, is any, contains, excludes, ... any/all, begin/end with, less/more
-than, image). Each skipped rule is reported (LUN5130) with the reason.
+than, image). Each skipped rule is reported (LUN5330) with the reason.
 
 Examples:
   luna export sysmon sysmon.luna -o sysmonconfig.xml

@@ -17,7 +17,7 @@ export function register(importCmd: Command): void {
       `
 MoonMon's own precedence differs from its documentation (include beats exclude, and process
 creation include lists do nothing); Luna imports the documented intent (exclude wins, include
-logs) and prints a warning (LUN5210) naming every entry whose meaning changes.
+logs) and prints a warning (LUN5410) naming every entry whose meaning changes.
 The config can also be used directly: luna eval --rules luna.yaml, luna compile luna.yaml.
 
 Examples:

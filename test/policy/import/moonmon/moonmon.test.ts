@@ -108,7 +108,7 @@ describe('example configurations', () => {
     // DNS has only an exclude list → everything else logged
     expect(judge(p, 'DnsQuery', { QueryName: 'example.org' }).logged).toBe(true);
     expect(judge(p, 'DnsQuery', { QueryName: 'a.corp.example.com' }).logged).toBe(false);
-    const w = lunaYaml.diagnostics.filter((d) => d.code === 'LUN5210');
+    const w = lunaYaml.diagnostics.filter((d) => d.code === 'LUN5410');
     expect(w.map((d) => d.span?.line)).toEqual([64, 74, 86, 145, 180, 186, 230, 290, 296]);
     expect(w[0].message).toContain('"Encoded PowerShell"');
     expect(w[3].message).toContain('process_access_exclude_list id 920');
@@ -131,25 +131,25 @@ describe('diagnostics', () => {
   const imp = (text: string) => importMoonmonText('t.yaml', text);
   it('YAML syntax errors with line:col', () => {
     const r = imp('global_settings:\n  keep_excludes: [true\n');
-    expect(errors(r)[0]).toBe('LUN5201');
+    expect(errors(r)[0]).toBe('LUN5401');
     expect(r.diagnostics[0].span?.line).toBeGreaterThanOrEqual(2);
   });
   it('unknown list, field, operator; bad values; duplicate ids; bad block mode', () => {
     const base = (rule: string, extra = '') =>
       `process_creation_include_list:\n  entries:\n    - id: 1\n      name: x\n${extra}      rules:\n        - ${rule}\n`;
     const f = imp(base('{condition: contains, field: comand_line, value: x}'));
-    expect(errors(f)).toEqual(['LUN5203']);
+    expect(errors(f)).toEqual(['LUN5403']);
     expect(f.diagnostics[0]).toMatchObject({ span: { line: 6 }, suggestion: 'did you mean command_line?' });
     const o = imp(base('{condition: startwith, field: command_line, value: x}'));
-    expect(errors(o)).toEqual(['LUN5204']);
+    expect(errors(o)).toEqual(['LUN5404']);
     expect(o.diagnostics[0].suggestion).toBe('did you mean startswith?');
-    expect(errors(imp('proces_creation_include_list:\n  entries: []\n'))).toEqual(['LUN5202']);
-    expect(errors(imp(base('{condition: and, field: desired_access, value: lots}').replace('process_creation', 'process_access')))).toEqual(['LUN5205']);
-    expect(errors(imp(base('{condition: equals, field: net_remote_ipv4_addr, value: 10.0.0.0/33}').replace('process_creation', 'network_connect')))).toEqual(['LUN5205']);
-    expect(errors(imp(base('{condition: equals, field: command_line, value: x}') + '    - id: 1\n      rules: [{condition: equals, field: command_line, value: y}]\n'))).toEqual(['LUN5208']);
-    expect(errors(imp(base('{condition: equals, field: command_line, value: x}', '      action: kill\n').replace('include_list', 'block_list')))).toEqual(['LUN5207']);
-    expect(errors(imp('process_creation_block_list:\n  entries:\n    - id: 1\n      rules: []\n'))).toEqual(['LUN5206']);
-    expect(errors(imp('global_settings:\n  file_output_rotate_size: big\n'))).toEqual(['LUN5205']);
+    expect(errors(imp('proces_creation_include_list:\n  entries: []\n'))).toEqual(['LUN5402']);
+    expect(errors(imp(base('{condition: and, field: desired_access, value: lots}').replace('process_creation', 'process_access')))).toEqual(['LUN5405']);
+    expect(errors(imp(base('{condition: equals, field: net_remote_ipv4_addr, value: 10.0.0.0/33}').replace('process_creation', 'network_connect')))).toEqual(['LUN5405']);
+    expect(errors(imp(base('{condition: equals, field: command_line, value: x}') + '    - id: 1\n      rules: [{condition: equals, field: command_line, value: y}]\n'))).toEqual(['LUN5408']);
+    expect(errors(imp(base('{condition: equals, field: command_line, value: x}', '      action: kill\n').replace('include_list', 'block_list')))).toEqual(['LUN5407']);
+    expect(errors(imp('process_creation_block_list:\n  entries:\n    - id: 1\n      rules: []\n'))).toEqual(['LUN5406']);
+    expect(errors(imp('global_settings:\n  file_output_rotate_size: big\n'))).toEqual(['LUN5405']);
   });
   it('aliases map to the canonical operators', () => {
     const r = imp(`network_connect_include_list:\n  entries:\n    - id: 1\n      rules:\n        - {condition: ">=", field: net_remote_port, value: 1000}\n        - {condition: not-equals, field: net_remote_port, value: 3389}\n`);

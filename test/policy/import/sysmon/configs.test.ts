@@ -31,8 +31,8 @@ describe('real Sysmon configurations', () => {
     const { r } = judge('olaf_sysmonconfig.xml');
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const warnings = r.diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.code}@${d.span?.line}`);
-    expect(warnings).toEqual(['LUN5120@670']);
-    expect(r.diagnostics.filter((d) => d.severity === 'info').every((d) => d.code === 'LUN5125')).toBe(true);
+    expect(warnings).toEqual(['LUN5320@670']);
+    expect(r.diagnostics.filter((d) => d.severity === 'info').every((d) => d.code === 'LUN5325')).toBe(true);
     expect(r.config!.schemaVersion).toBe('4.90');
     expect(r.config!.lists).toHaveLength(34);
     expect(r.policies[0].agentConfig).toEqual({
@@ -46,7 +46,7 @@ describe('real Sysmon configurations', () => {
   it("SwiftOnSecurity's config: no errors, one warning", () => {
     const { r } = judge('swift_sysmonconfig-export.xml');
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    expect(r.diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.code}@${d.span?.line}`)).toEqual(['LUN5120@113']);
+    expect(r.diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.code}@${d.span?.line}`)).toEqual(['LUN5320@113']);
     expect(r.policies[0].agentConfig).toEqual({
       sysmon: { schemaVersion: '4.50', options: { HashAlgorithms: 'md5,sha256,IMPHASH', CheckRevocation: true } },
     });

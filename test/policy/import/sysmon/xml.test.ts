@@ -41,17 +41,17 @@ describe('encodings', () => {
   it('invalid UTF-8 is an error with its line', () => {
     const bytes = Buffer.concat([Buffer.from('<Sysmon schemaversion="4.50">\n<EventFiltering>\n<x>'), Buffer.from([0xc3, 0x28]), Buffer.from('</x></EventFiltering></Sysmon>')]);
     const r = importSysmonBytes('bad.xml', bytes);
-    expect(codes(r)).toEqual(['LUN5103']);
+    expect(codes(r)).toEqual(['LUN5303']);
     expect(r.diagnostics[0].span?.line).toBe(3);
     expect(r.policies).toEqual([]);
   });
   it('Latin-1 bytes without a declaration are invalid UTF-8, not silently replaced', () => {
     const r = importSysmonBytes('latin.xml', Buffer.from(CONFIG('<ProcessCreate onmatch="include"><Image>é</Image></ProcessCreate>'), 'latin1'));
-    expect(codes(r)).toEqual(['LUN5103']);
+    expect(codes(r)).toEqual(['LUN5303']);
   });
   it('odd-length UTF-16 is an error', () => {
     const r = importSysmonBytes('odd.xml', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('<S', 'utf16le'), Buffer.from([0x41])]));
-    expect(codes(r)).toEqual(['LUN5103']);
+    expect(codes(r)).toEqual(['LUN5303']);
   });
 });
 
@@ -61,29 +61,29 @@ describe('XML safety and well-formedness', () => {
     const t0 = performance.now();
     const r = importSysmonText('lol.xml', lol);
     expect(performance.now() - t0).toBeLessThan(200);
-    expect(codes(r)).toEqual(['LUN5102']);
+    expect(codes(r)).toEqual(['LUN5302']);
     expect(r.diagnostics[0].span).toMatchObject({ line: 2, col: 1 });
   });
   it('unknown entities are refused, predefined and numeric ones decoded', () => {
-    expect(codes(importSysmonText('e.xml', CONFIG('<ProcessCreate onmatch="include"><Image>&foo;</Image></ProcessCreate>')))).toEqual(['LUN5104']);
+    expect(codes(importSysmonText('e.xml', CONFIG('<ProcessCreate onmatch="include"><Image>&foo;</Image></ProcessCreate>')))).toEqual(['LUN5304']);
     const r = importSysmonText('e.xml', CONFIG('<ProcessCreate onmatch="include"><CommandLine condition="contains">a &amp;&amp; b&#x20;&#99;&lt;</CommandLine></ProcessCreate>'));
     expect(r.config!.lists[0].items[0]).toMatchObject({ kind: 'filter', filter: { value: 'a && b c<' } });
   });
   it('mismatched tags report line and column', () => {
     const r = importSysmonText('m.xml', '<Sysmon schemaversion="4.50">\n  <EventFiltering>\n    <ProcessCreate onmatch="include"></ProcessCreat>\n</EventFiltering></Sysmon>');
-    expect(codes(r)).toEqual(['LUN5101']);
+    expect(codes(r)).toEqual(['LUN5301']);
     expect(r.diagnostics[0].span).toMatchObject({ line: 3, col: 38 });
     expect(r.diagnostics[0].message).toContain('does not match <ProcessCreate>');
   });
   it('unclosed element, bad attribute quoting, junk after root', () => {
-    expect(codes(importSysmonText('a.xml', '<Sysmon schemaversion="4.50"><EventFiltering>'))).toEqual(['LUN5101']);
-    expect(codes(importSysmonText('a.xml', '<Sysmon schemaversion=4.50></Sysmon>'))).toEqual(['LUN5101']);
-    expect(codes(importSysmonText('a.xml', '<Sysmon schemaversion="4.50"></Sysmon><x/>'))).toEqual(['LUN5101']);
+    expect(codes(importSysmonText('a.xml', '<Sysmon schemaversion="4.50"><EventFiltering>'))).toEqual(['LUN5301']);
+    expect(codes(importSysmonText('a.xml', '<Sysmon schemaversion=4.50></Sysmon>'))).toEqual(['LUN5301']);
+    expect(codes(importSysmonText('a.xml', '<Sysmon schemaversion="4.50"></Sysmon><x/>'))).toEqual(['LUN5301']);
   });
   it('deep nesting is refused without a stack overflow', () => {
     const deep = '<a>'.repeat(100_000) + '</a>'.repeat(100_000);
     const r = parseXml(deep, 'deep.xml');
-    expect(r.diagnostics.map((d) => d.code)).toEqual(['LUN5105']);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['LUN5305']);
   });
   it('comments anywhere, CDATA, untrimmed values', () => {
     const r = importSysmonText(
@@ -101,18 +101,18 @@ describe('XML safety and well-formedness', () => {
 describe('Sysmon configuration diagnostics', () => {
   it('unknown field with suggestion and line', () => {
     const r = importSysmonText('f.xml', CONFIG('\n<ProcessCreate onmatch="include">\n<CommandLin condition="is">x</CommandLin></ProcessCreate>'));
-    expect(codes(r)).toEqual(['LUN5113']);
+    expect(codes(r)).toEqual(['LUN5313']);
     expect(r.diagnostics[0]).toMatchObject({ span: { line: 3 }, suggestion: 'did you mean CommandLine?' });
   });
   it('unknown condition, unknown event element, missing onmatch, onmatch+default', () => {
-    expect(codes(importSysmonText('c.xml', CONFIG('<ProcessCreate onmatch="include"><Image condition="begins with">x</Image></ProcessCreate>')))).toEqual(['LUN5114']);
+    expect(codes(importSysmonText('c.xml', CONFIG('<ProcessCreate onmatch="include"><Image condition="begins with">x</Image></ProcessCreate>')))).toEqual(['LUN5314']);
     const el = importSysmonText('c.xml', CONFIG('<ProcesCreate onmatch="include"/>'));
-    expect(codes(el)).toEqual(['LUN5112']);
+    expect(codes(el)).toEqual(['LUN5312']);
     expect(el.diagnostics[0].suggestion).toBe('did you mean ProcessCreate?');
-    expect(codes(importSysmonText('c.xml', CONFIG('<ProcessCreate><Image>x</Image></ProcessCreate>')))).toEqual(['LUN5115']);
-    expect(codes(importSysmonText('c.xml', CONFIG('<ProcessCreate onmatch="include" default="exclude"/>')))).toEqual(['LUN5115']);
-    expect(codes(importSysmonText('c.xml', '<Sysmon><EventFiltering/></Sysmon>'))).toEqual(['LUN5111']);
-    expect(codes(importSysmonText('c.xml', '<Config/>'))).toEqual(['LUN5110']);
+    expect(codes(importSysmonText('c.xml', CONFIG('<ProcessCreate><Image>x</Image></ProcessCreate>')))).toEqual(['LUN5315']);
+    expect(codes(importSysmonText('c.xml', CONFIG('<ProcessCreate onmatch="include" default="exclude"/>')))).toEqual(['LUN5315']);
+    expect(codes(importSysmonText('c.xml', '<Sysmon><EventFiltering/></Sysmon>'))).toEqual(['LUN5311']);
+    expect(codes(importSysmonText('c.xml', '<Config/>'))).toEqual(['LUN5310']);
   });
   it('condition names are case-insensitive; missing condition means "is"', () => {
     const r = importSysmonText('c.xml', CONFIG('<ProcessCreate onmatch="include"><Image condition="BEGIN WITH">C:\\x</Image><User>bob</User></ProcessCreate>', '4.1'));
@@ -129,13 +129,13 @@ describe('Sysmon configuration diagnostics', () => {
   });
   it('<Rule> without groupRelation warns and combines with OR', () => {
     const r = importSysmonText('r.xml', CONFIG('<ProcessCreate onmatch="include"><Rule name="r"><Image>a.exe</Image><Image>b.exe</Image></Rule></ProcessCreate>'));
-    expect(codes(r, 'warning')).toEqual(['LUN5121']);
+    expect(codes(r, 'warning')).toEqual(['LUN5321']);
     expect(logged(r.policies, { EventID: 1, Image: 'b.exe' })).toMatchObject({ logged: true, ruleName: 'r' });
   });
   it('options become agent configuration; unknown options warn', () => {
     const r = importSysmonText('o.xml', '<Sysmon schemaversion="4.90"><HashAlgorithms>md5,sha256</HashAlgorithms><CheckRevocation/><FieldSizes>CommandLine:100</FieldSizes><ProcessAccessConfig>lsass.exe</ProcessAccessConfig><HashAlgorithm>x</HashAlgorithm><EventFiltering/></Sysmon>');
     expect(codes(r)).toEqual([]);
-    expect(codes(r, 'warning')).toEqual(['LUN5122']);
+    expect(codes(r, 'warning')).toEqual(['LUN5322']);
     expect(r.policies[0].agentConfig).toEqual({
       sysmon: { schemaVersion: '4.90', options: { HashAlgorithms: 'md5,sha256', CheckRevocation: true, FieldSizes: 'CommandLine:100', ProcessAccess: 'lsass.exe', HashAlgorithm: 'x' } },
     });
