@@ -14,6 +14,8 @@ import { CstToAst } from './cst-to-ast.ts';
 export interface ParseResult {
   policies: Policy[];
   diagnostics: Diagnostic[];
+  /** Comments with their offsets (for the formatter). */
+  comments?: { offset: number; text: string }[];
 }
 
 function spanAt(file: string, t: Pick<IToken, 'startOffset' | 'startLine' | 'startColumn' | 'endOffset' | 'endLine' | 'endColumn'>): Span {
@@ -40,7 +42,7 @@ function endSpan(file: string, text: string, last: IToken | undefined): Span {
   return { file, line, col, endLine: line, endCol: col + 1, offset: text.length, endOffset: text.length + 1 };
 }
 
-type Tokenized = { tokens: IToken[]; diagnostics: Diagnostic[] };
+type Tokenized = { tokens: IToken[]; diagnostics: Diagnostic[]; comments: { offset: number; text: string }[] };
 
 export function tokenize(file: string, text: string): Tokenized {
   const diagnostics: Diagnostic[] = [];
@@ -66,7 +68,8 @@ export function tokenize(file: string, text: string): Tokenized {
     }
     tokens.push(t);
   }
-  return { tokens, diagnostics };
+  const comments = (lexed.groups.comments ?? []).map((t) => ({ offset: t.startOffset, text: t.image }));
+  return { tokens, diagnostics, comments };
 }
 
 /** Nesting of brackets and `not` chains, checked before the recursive-descent parser runs. */
@@ -92,7 +95,7 @@ export function parseLunaText(file: string, text: string): ParseResult {
   if (text.length > MAX_FILE_BYTES) {
     return { policies: [], diagnostics: [diag('LUN1004', 'error', `the policy is ${text.length} characters; at most ${MAX_FILE_BYTES} (10 MB) are allowed`, { file, suggestion: 'split the policy into several files' })] };
   }
-  const { tokens, diagnostics } = tokenize(file, text);
+  const { tokens, diagnostics, comments } = tokenize(file, text);
   if (tokens.length > MAX_TOKENS) {
     diagnostics.push(diag('LUN1004', 'error', `the policy has ${tokens.length} tokens; at most ${MAX_TOKENS} are allowed`, { file }));
     return { policies: [], diagnostics };
@@ -116,7 +119,7 @@ export function parseLunaText(file: string, text: string): ParseResult {
   const policy = builder.policyFile(cst, name);
   diagnostics.push(...builder.diagnostics);
   diagnostics.sort((a, b) => (a.span?.offset ?? 0) - (b.span?.offset ?? 0));
-  return { policies: [policy], diagnostics };
+  return { policies: [policy], diagnostics, comments };
 }
 
 export interface Base {

@@ -235,12 +235,16 @@ export class LunaParser extends CstParser {
   // log | drop | alert [level] | block [mode] | kill | tag [names] | scan "policy" [target Field]
   action = this.RULE('action', () => {
     this.CONSUME(T.Ident, { LABEL: 'kind' });
-    this.OPTION(() => {
-      this.OR([
-        { GATE: () => !isStatementStart(this.LA(1)), ALT: () => this.CONSUME2(T.Ident, { LABEL: 'arg' }) },
-        { ALT: () => this.SUBRULE(this.nameList, { LABEL: 'tags' }) },
-        { ALT: () => this.SUBRULE(this.str, { LABEL: 'policy' }) },
-      ]);
+    // `alert high` takes a word, but `action kill\n output …` must not eat the next statement.
+    this.OPTION({
+      GATE: () => !isStatementStart(this.LA(1)),
+      DEF: () => {
+        this.OR([
+          { ALT: () => this.CONSUME2(T.Ident, { LABEL: 'arg' }) },
+          { ALT: () => this.SUBRULE(this.nameList, { LABEL: 'tags' }) },
+          { ALT: () => this.SUBRULE(this.str, { LABEL: 'policy' }) },
+        ]);
+      },
     });
     this.OPTION2(() => { this.CONSUME(T.TargetKw); this.SUBRULE(this.fieldName, { LABEL: 'target' }); });
   });
