@@ -79,3 +79,20 @@ export function summarize(outcomes: readonly TestOutcome[]): { total: number; pa
   const passed = outcomes.filter((o) => o.passed).length;
   return { total: outcomes.length, passed, failed: outcomes.length - passed };
 }
+
+/**
+ * Differential check between engines: every test event must give the same matches in the
+ * reference (interpreter) run and the other run; a difference fails the other run's outcome.
+ */
+export function markDisagreements(reference: readonly TestOutcome[], other: TestOutcome[]): number {
+  let n = 0;
+  other.forEach((o, i) => {
+    const ref = reference[i];
+    if (ref && ref.test === o.test && ref.matched.join(',') !== o.matched.join(',')) {
+      n++;
+      o.passed = false;
+      o.reasons.push(`engines disagree: ${ref.engine} matched [${ref.matched.join(', ')}], ${o.engine} matched [${o.matched.join(', ')}]`);
+    }
+  });
+  return n;
+}

@@ -9,7 +9,7 @@ import { printDiagnostics, printJson, type Format } from '../cli/output.ts';
 import { createInterpreter } from '../interpreter/index.ts';
 import { toJUnitXml } from './junit.ts';
 import { loadCheckedPolicies, loadTableEngine, optionalImport } from './load-rules.ts';
-import { runInlineTests, summarize, type TestOutcome } from './run.ts';
+import { markDisagreements, runInlineTests, summarize, type TestOutcome } from './run.ts';
 
 export interface TestOptions {
   junit?: string;
@@ -58,13 +58,7 @@ export async function runTestCommand(paths: string[], opts: TestOptions, format:
     if (diagnostics.some((d) => d.severity === 'error')) throw new DiagnosticError(diagnostics);
     const tableOutcomes = runInlineTests(policies, matcher, 'tables');
     // Differential check: both engines must see the same matches for every test event.
-    tableOutcomes.forEach((o, i) => {
-      const ref = interpOutcomes[i];
-      if (ref && ref.matched.join(',') !== o.matched.join(',')) {
-        o.passed = false;
-        o.reasons.push(`engines disagree: interpreter matched [${ref.matched.join(', ')}], tables matched [${o.matched.join(', ')}]`);
-      }
-    });
+    markDisagreements(interpOutcomes, tableOutcomes);
     outcomes.push(...tableOutcomes);
   }
 

@@ -3,7 +3,7 @@ import type { TestCase } from '../../../policy/ast.ts';
 import { createInterpreter } from '../../../runtime/interpreter/index.ts';
 import type { Matcher } from '../../../runtime/matcher.ts';
 import { toJUnitXml } from '../../../runtime/testing/junit.ts';
-import { runInlineTests, summarize } from '../../../runtime/testing/run.ts';
+import { markDisagreements, runInlineTests, summarize } from '../../../runtime/testing/run.ts';
 import { cmp, policy, rule } from '../interpreter/helpers.ts';
 
 const tc = (name: string, event: TestCase['event'], extra: Partial<TestCase>): TestCase => ({
@@ -57,6 +57,16 @@ describe('inline test runner', () => {
       ['b', true],
       ['tests-only', true],
     ]);
+  });
+
+  it('marks tests where another engine disagrees with the interpreter', () => {
+    const p = policy(rules, { tests: [tc('t', { Image: 'a.exe' }, { expectNoMatch: ['shell'] }), tc('u', { Image: 'b.txt' }, {})] });
+    const ref = runInlineTests([p], createInterpreter([p]));
+    const other = runInlineTests([p], { match: () => [] }, 'tables');
+    expect(other.map((o) => o.passed)).toEqual([true, true]);
+    expect(markDisagreements(ref, other)).toBe(1);
+    expect(other[0]).toMatchObject({ passed: false, reasons: ['engines disagree: interp matched [any_exe], tables matched []'] });
+    expect(other[1].passed).toBe(true);
   });
 
   it('runs over any Matcher (the engine name is recorded)', () => {
