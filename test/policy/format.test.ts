@@ -115,7 +115,7 @@ const test: fc.Arbitrary<TestCase> = fc.record({
   name: text, on: fc.constantFrom('ProcessCreate', 'FileCreate'),
   event: fc.dictionary(fc.oneof(ident, text.filter((t) => t.length > 0)), scalar, { maxKeys: 4 }),
   expectMatch: fc.array(ruleId, { maxLength: 2 }),
-  expectNoMatch: fc.oneof(fc.constant(['*']), fc.array(fc.oneof(ruleId, fc.constant('*')), { maxLength: 2 })),
+  expectNoMatch: fc.oneof(fc.constant<string[]>(['*']), fc.array(fc.oneof(ruleId, fc.constant('*')), { maxLength: 2 })),
   expectActions: optional(fc.subarray(['log', 'drop', 'alert', 'block', 'kill', 'tag', 'scan'] as const).map((a) => [...a])),
 }).map(clean).filter((t) => t.expectMatch.length > 0 || t.expectNoMatch.length > 0 || t.expectActions !== undefined);
 const policy: fc.Arbitrary<Policy> = fc.record({
