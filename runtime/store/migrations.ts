@@ -35,7 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
       ) ${TEXT_ROW}`,
       `CREATE TABLE IF NOT EXISTS bundle_activations (
         id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-        msg_id VARCHAR(64) NOT NULL,
+        msg_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
         host VARCHAR(255) NOT NULL,
         agent_id VARCHAR(128) NULL,
         bundle_sha256 CHAR(64) NOT NULL,
@@ -48,7 +48,7 @@ export const MIGRATIONS: readonly Migration[] = [
       ) ${TEXT_ROW}`,
       `CREATE TABLE IF NOT EXISTS detections (
         id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-        msg_id VARCHAR(64) NOT NULL,
+        msg_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
         host VARCHAR(255) NOT NULL,
         ts DATETIME(3) NOT NULL,
         rule_id VARCHAR(255) NOT NULL,
@@ -69,7 +69,7 @@ export const MIGRATIONS: readonly Migration[] = [
       ) ${TEXT_ROW}`,
       `CREATE TABLE IF NOT EXISTS alerts (
         id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-        msg_id VARCHAR(64) NOT NULL,
+        msg_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
         kind VARCHAR(16) NOT NULL,
         host VARCHAR(255) NOT NULL,
         ts DATETIME(3) NOT NULL,
@@ -77,7 +77,7 @@ export const MIGRATIONS: readonly Migration[] = [
         title VARCHAR(512) NOT NULL,
         message TEXT NULL,
         rule_id VARCHAR(255) NULL,
-        detection_msg_id VARCHAR(64) NULL,
+        detection_msg_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
         state ENUM('open','acknowledged','closed') NOT NULL DEFAULT 'open',
         state_changed_at DATETIME(3) NULL,
         state_note VARCHAR(1024) NULL,
@@ -142,7 +142,7 @@ export const MIGRATIONS: readonly Migration[] = [
       ) ${TEXT_ROW}`,
       `CREATE TABLE IF NOT EXISTS scan_changes (
         id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-        msg_id VARCHAR(64) NOT NULL,
+        msg_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
         scan_id VARCHAR(64) NULL,
         host VARCHAR(255) NOT NULL,
         target VARCHAR(255) NOT NULL,
@@ -163,7 +163,7 @@ export const MIGRATIONS: readonly Migration[] = [
     statements: [
       `CREATE TABLE IF NOT EXISTS host_metrics (
         id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-        msg_id VARCHAR(64) NOT NULL,
+        msg_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
         host VARCHAR(255) NOT NULL,
         ts DATETIME(3) NOT NULL,
         cpu_pct DOUBLE NULL,
