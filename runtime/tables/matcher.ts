@@ -31,6 +31,8 @@ export interface ExplainedMatch {
 
 export interface TableMatcher extends Matcher {
   matchIds(event: LunaEvent): string[];
+  /** Ids of the predicates that hold on the event (field-table ones and every lazy one). */
+  truePredicates(event: LunaEvent): number[];
   explain(event: LunaEvent): { matches: Match[]; fired: string[]; rules: ExplainedMatch[] };
   stats: TableMatcherStats;
   compiled: CompiledPolicy;
@@ -299,6 +301,13 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     stats,
     match: (event) => run(event).map((r) => matchOf(rules[r])),
     matchIds: (event) => run(event).map((r) => rules[r].id),
+    truePredicates(event) {
+      run(event);
+      const out: number[] = [];
+      if (!tables.has(event.type)) return out;
+      for (let p = 0; p < nPreds; p++) if (getBit(p)) out.push(p);
+      return out;
+    },
     explain(event) {
       const hits = run(event);
       const firedList: string[] = [];
