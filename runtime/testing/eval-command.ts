@@ -13,7 +13,7 @@ import { readEventLines } from '../events/read-ndjson.ts';
 import { createInterpreter } from '../interpreter/index.ts';
 import type { Match, Matcher } from '../matcher.ts';
 import { verdict } from '../verdict.ts';
-import { loadBundleRules, loadCheckedPolicies, loadTableEngine } from './load-rules.ts';
+import { loadBundleRules, loadCheckedPolicies, loadTableEngine, reportWarnings } from './load-rules.ts';
 
 export interface EvalOptions {
   rules?: string[];
@@ -45,7 +45,7 @@ async function rulesMatcher(rules: string[], engine: string, format: Format): Pr
     return loadBundleRules(bundles[0]);
   }
   const { policies, warnings, sources } = await loadCheckedPolicies(rules);
-  if (warnings.length && format === 'human') printDiagnostics(warnings, format, sources);
+  reportWarnings(warnings, format, sources);
   if (engine === 'tables') {
     const tables = await loadTableEngine();
     if (!tables) throw new DiagnosticError([diag('LUN4950', 'error', 'table matcher not available in this build', { suggestion: 'use --engine interp' })]);

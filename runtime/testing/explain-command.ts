@@ -4,13 +4,13 @@ import { readFileSync } from 'node:fs';
 import type { LunaEvent } from '../../policy/ast.ts';
 import { DiagnosticError, diag, didYouMean } from '../../policy/diagnostics.ts';
 import { EXIT_OK } from '../cli/exit-codes.ts';
-import { printDiagnostics, printJson, type Format } from '../cli/output.ts';
+import { printJson, type Format } from '../cli/output.ts';
 import { eventType } from '../../policy/catalogue.ts';
 import { parseEventLine } from '../events/read-ndjson.ts';
 import { explain } from '../interpreter/index.ts';
 import { renderTrace } from '../interpreter/explain.ts';
 import { verdict } from '../verdict.ts';
-import { loadCheckedPolicies } from './load-rules.ts';
+import { reportWarnings, loadCheckedPolicies } from './load-rules.ts';
 
 export interface ExplainOptions {
   rule: string;
@@ -58,7 +58,7 @@ export async function runExplainCommand(paths: string[], opts: ExplainOptions, f
     throw new DiagnosticError([diag('LUN6110', 'error', 'no rule paths given', { suggestion: 'luna explain --rule ID --event FILE examples/' })]);
   }
   const { policies, warnings, sources } = await loadCheckedPolicies(rulePaths);
-  if (warnings.length && format === 'human') printDiagnostics(warnings, format, sources);
+  reportWarnings(warnings, format, sources);
   const event = readEvent(opts.event, opts.line, opts.type);
   const result = explain(policies, opts.rule, event);
   if (!result) {

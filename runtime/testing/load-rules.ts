@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Policy } from '../../policy/ast.ts';
 import { DiagnosticError, diag, hasErrors, type Diagnostic } from '../../policy/diagnostics.ts';
 import type { Matcher } from '../matcher.ts';
+import { printDiagnostics } from '../cli/output.ts';
 
 export interface LoadedRules {
   policies: Policy[];
@@ -105,4 +106,13 @@ export async function loadBundleRules(path: string): Promise<BundleRules> {
     matcher: ready && typeof ready.match === 'function' ? ready : tables.createTableMatcher(compiled),
     defaults: Array.isArray(defaults) ? defaults : [{ defaults: defaults ?? {} }],
   };
+}
+
+/** Warnings on stderr: a few in full, then a count (a Sigma pack can carry hundreds). */
+export function reportWarnings(warnings: readonly Diagnostic[], format: 'human' | 'json', sources: Map<string, string>, show = 5): void {
+  if (format !== 'human' || warnings.length === 0) return;
+  printDiagnostics(warnings.slice(0, show), format, sources);
+  if (warnings.length > show) {
+    process.stderr.write(`… and ${warnings.length - show} more warning${warnings.length - show === 1 ? '' : 's'} (luna check shows them all)\n`);
+  }
 }

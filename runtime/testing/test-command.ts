@@ -5,10 +5,10 @@
 import { writeFileSync } from 'node:fs';
 import { DiagnosticError, diag } from '../../policy/diagnostics.ts';
 import { EXIT_FINDINGS, EXIT_OK } from '../cli/exit-codes.ts';
-import { printDiagnostics, printJson, type Format } from '../cli/output.ts';
+import { printJson, type Format } from '../cli/output.ts';
 import { createInterpreter } from '../interpreter/index.ts';
 import { toJUnitXml } from './junit.ts';
-import { loadCheckedPolicies, loadTableEngine, optionalImport } from './load-rules.ts';
+import { reportWarnings, loadCheckedPolicies, loadTableEngine, optionalImport } from './load-rules.ts';
 import { markDisagreements, runInlineTests, summarize, type TestOutcome } from './run.ts';
 
 export interface TestOptions {
@@ -36,7 +36,7 @@ export async function runTestCommand(paths: string[], opts: TestOptions, format:
   const runs = intOption('runs', opts.runs);
   const started = performance.now();
   const { policies, warnings, sources } = await loadCheckedPolicies(paths);
-  if (warnings.length && format === 'human') printDiagnostics(warnings, format, sources);
+  reportWarnings(warnings, format, sources);
 
   const notes: string[] = [];
   const engines: string[] = [];
