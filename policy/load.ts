@@ -35,6 +35,24 @@ async function walk(dir: string, out: string[]): Promise<void> {
   }
 }
 
+/** The files loadPolicies would read for these paths (directories walked, sorted). */
+export async function listPolicyFiles(paths: string[], diagnostics: Diagnostic[] = []): Promise<{ file: string; explicit: boolean }[]> {
+  const out: { file: string; explicit: boolean }[] = [];
+  for (const p of paths) {
+    try {
+      const st = await stat(p);
+      if (st.isDirectory()) {
+        const files: string[] = [];
+        await walk(p, files);
+        out.push(...files.map((file) => ({ file, explicit: false })));
+      } else out.push({ file: p, explicit: true });
+    } catch (err) {
+      diagnostics.push(diag('LUN1003', 'error', `cannot read ${p}: ${errMessage(err)}`, { file: p }));
+    }
+  }
+  return out;
+}
+
 export async function loadPolicies(paths: string[], opts: LoadOptions = {}): Promise<LoadResult> {
   const result: LoadResult = { policies: [], diagnostics: [], sources: new Map() };
   const frontEnds = opts.frontEnds ?? FRONT_ENDS;
