@@ -118,6 +118,25 @@ describe('luna eval', () => {
     ]);
   });
 
+  it('a real OTRF log with a Sigma rule: one line per record, the same with the table matcher', () => {
+    const log = path.resolve(repoRoot, '../shared/corpus/events/otrf/atomic/windows/execution/host/empire_launcher_vbs_2020-09-04160940.json');
+    const rule = path.resolve(repoRoot, '../shared/corpus/sigma/rules/rules/windows/process_creation/proc_creation_win_hktl_empire_powershell_launch.yml');
+    const records = readFileSync(log, 'utf8').split('\n').filter((l) => l.trim()).length;
+    const r = luna(['eval', '-r', rule, log]);
+    expect(r.code).toBe(0);
+    const out = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(out.length).toBe(records);
+    expect(out.map((o) => o.index)).toEqual([...Array(records).keys()]);
+    const hits = out.filter((o) => o.matches.length > 0);
+    expect(hits.length).toBe(2);
+    expect(hits[0].matches[0]).toMatchObject({ title: 'HackTool - Empire PowerShell Launch Parameters', level: 'high', actions: ['alert'] });
+    expect(hits[0].matches[0].author).toBeTruthy();
+    const tables = luna(['eval', '--engine', 'tables', '-r', rule, log]);
+    if (tables.code === 2 && tables.err.includes('LUN4950')) return; // table matcher not in this build
+    expect(tables.code).toBe(0);
+    expect(tables.out).toBe(r.out);
+  });
+
   it('usage errors exit 2: no --rules, missing file, bundle without loader', () => {
     expect(luna(['eval'], '').code).toBe(2);
     const missing = luna(['eval', '-r', fx('shells.luna'), path.join(tmp, 'nope.ndjson')]);
