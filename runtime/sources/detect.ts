@@ -1,11 +1,11 @@
 // Format sniffing from a file's first bytes (never from its name alone): EVTX by signature,
 // gzip by magic (then the decompressed head is sniffed), NDJSON when a line near the top is one
-// whole object, concatenated/pretty JSON or an array otherwise.
+// whole object, concatenated/pretty JSON or an array otherwise, auditd text by its record header.
 
 import { closeSync, openSync, readSync } from 'node:fs';
 import { constants, gunzipSync } from 'node:zlib';
 
-export type LogFormat = 'evtx' | 'ndjson' | 'json' | 'unknown';
+export type LogFormat = 'evtx' | 'ndjson' | 'json' | 'auditd' | 'unknown';
 
 export interface Sniffed {
   format: LogFormat;
@@ -19,6 +19,7 @@ export function detectText(head: Buffer): LogFormat {
   if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
   const t = s.trimStart();
   if (t.startsWith('[')) return 'json';
+  if (/^type=[A-Za-z0-9_]+ msg=audit\(\d+(\.\d+)?:\d+\):/.test(t)) return 'auditd';
   if (!t.startsWith('{')) return 'unknown';
   const lines = t.split('\n', 4);
   if (lines.length === 1) return 'ndjson'; // one long line (or a single object without newline)

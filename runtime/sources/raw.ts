@@ -1,12 +1,13 @@
 // Reading one log file (or a worker's slice of one) into raw records, synchronously (for
 // worker threads) or as an async stream (gzip text is decompressed as a stream). Formats:
-// EVTX, NDJSON, concatenated/pretty JSON; any of them gzipped.
+// EVTX, NDJSON, concatenated/pretty JSON, auditd text; any of them gzipped.
 
 import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { constants, createGunzip, gunzipSync } from 'node:zlib';
 import { readEvtxBuffer, readEvtxFile, type ChunkRange, type EvtxRecord } from './evtx/reader.ts';
 import { NdjsonDecoder } from './json/ndjson.ts';
 import { ConcatJsonDecoder } from './json/concat-decoder.ts';
+import { AuditdDecoder } from './text/auditd.ts';
 import type { RawRecord } from './json/raw-record.ts';
 import { sniffFile, type LogFormat } from './detect.ts';
 import { at, CODES, type DiagnosticSink } from './diagnostics.ts';
@@ -16,7 +17,7 @@ export interface LogSlice {
   path: string;
   format: Exclude<LogFormat, 'unknown'>;
   gzip: boolean;
-  /** NDJSON: byte range [start, end) starting at a line start, and that line's number. */
+  /** NDJSON / auditd: byte range [start, end) starting at a line start, and that line's number. */
   start?: number;
   end?: number;
   firstLine?: number;
@@ -36,7 +37,8 @@ function evtxBatch(recs: EvtxRecord[]): RawRecord[] {
   return recs.map((r) => ({ obj: r.data, record: r.recordId, timestamp: r.timestamp }));
 }
 
-function decoderFor(format: 'ndjson' | 'json', file: string, sink: DiagnosticSink, firstLine?: number) {
+function decoderFor(format: 'ndjson' | 'json' | 'auditd', file: string, sink: DiagnosticSink, firstLine?: number) {
+  if (format === 'auditd') return new AuditdDecoder(file, sink, firstLine ?? 1);
   return format === 'ndjson' ? new NdjsonDecoder(file, sink, firstLine ?? 1) : new ConcatJsonDecoder(file, sink);
 }
 
@@ -66,7 +68,7 @@ export function wholeFile(path: string, file: string, sink: DiagnosticSink): Log
     return null;
   }
   if (s.format === 'unknown') {
-    sink(at(CODES.UNKNOWN_FORMAT, 'warning', `not a log format Luna reads (EVTX, NDJSON, JSON objects or array, optionally gzipped); skipped`, file, { offset: 0 }));
+    sink(at(CODES.UNKNOWN_FORMAT, 'warning', `not a log format Luna reads (EVTX, NDJSON, JSON objects or array, auditd text, optionally gzipped); skipped`, file, { offset: 0 }));
     return null;
   }
   return { path, format: s.format, gzip: s.gzip };

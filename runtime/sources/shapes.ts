@@ -2,8 +2,15 @@
 // generic flattener cannot know about, and timestamp extraction for every source.
 //  - Azure Log Analytics `Event` rows carry the event fields as a JSON-encoded string in
 //    `EventData`: decoded into an object so its fields are hoisted like any EventData.
+//  - Azure `SecurityEvent` rows with `EventData` as an XML string (`<EventData><Data Name=…>`):
+//    decoded the same way; Syslog rows whose `SyslogMessage` is a Linux-Sysmon `<Event>`
+//    document become nested `Event` records (then flattened like EVTX records); AUOMS/auditd
+//    text in `SyslogMessage` has its k=v pairs added as fields.
 //  - evtx_dump with `--separate-json-attributes` writes `Provider_attributes: {Name}` beside
 //    `Provider`; folded back into `Provider.#attributes` so both spellings flatten alike.
+
+import { lenientEventXml, xmlToObject } from './xml-event.ts';
+import { parseKv } from './text/auditd.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -25,24 +32,56 @@ function foldSeparateAttributes(o: Obj): void {
   }
 }
 
-/** Normalises one parsed JSON record in place (and returns it). */
-export function normalizeShape(obj: Obj): Obj {
+/**
+ * Flat row with the event's own fields encoded in EventData: put them beside the row's
+ * columns (the row's columns win on a clash; the event's value stays under EventData.<name>).
+ */
+function hoist(obj: Obj, fields: Obj): void {
+  delete obj.EventData;
+  const clashes: Obj = {};
+  for (const [k, v] of Object.entries(fields)) {
+    if (k === '#attributes') continue;
+    if (Object.hasOwn(obj, k)) clashes[k] = v;
+    else obj[k] = v;
+  }
+  if (Object.keys(clashes).length) obj.EventData = clashes;
+}
+
+/**
+ * Normalises one parsed JSON record in place (and returns it). `onLenient` is told when an
+ * embedded event XML was not well-formed and its fields were recovered best-effort.
+ */
+export function normalizeShape(obj: Obj, onLenient?: () => void): Obj {
   const ed = obj.EventData;
-  if (typeof ed === 'string' && ed.charCodeAt(0) === 123 /* { */ && !isObj(obj.Event) && !isObj(obj.System)) {
-    // Flat row with the event's own fields JSON-encoded: hoist them beside the row's columns
-    // (the row's columns win on a clash; the event's value stays under EventData.<name>).
-    try {
-      const parsed = JSON.parse(ed);
-      if (isObj(parsed)) {
-        delete obj.EventData;
-        const clashes: Obj = {};
-        for (const [k, v] of Object.entries(parsed)) {
-          if (Object.hasOwn(obj, k)) clashes[k] = v;
-          else obj[k] = v;
-        }
-        if (Object.keys(clashes).length) obj.EventData = clashes;
-      }
-    } catch { /* keep the string */ }
+  if (typeof ed === 'string' && !isObj(obj.Event) && !isObj(obj.System)) {
+    const c = ed.charCodeAt(0);
+    let fields: unknown;
+    if (c === 123 /* { */) {
+      try { fields = JSON.parse(ed); } catch { /* keep the string */ }
+    } else if (c === 60 /* < */) {
+      const x = xmlToObject(ed);
+      if (x && x[0] === 'EventData') fields = x[1];
+    }
+    if (isObj(fields)) hoist(obj, fields);
+  }
+  const sm = obj.SyslogMessage;
+  if (typeof sm === 'string' && sm.startsWith('type=')) {
+    // AUOMS / auditd text forwarded through syslog: `type=X audit(ts:id): k=v …`.
+    const m = /^type=([A-Za-z0-9_]+)\s+(?:msg=)?audit\((\d+(?:\.\d+)?):(\d+)\):\s?/.exec(sm);
+    if (m) {
+      const fields: Record<string, string> = { type: m[1], audit_id: m[3] };
+      parseKv(sm.slice(m[0].length), fields);
+      for (const [k, v] of Object.entries(fields)) if (!Object.hasOwn(obj, k)) obj[k] = v;
+    }
+  }
+  if (typeof sm === 'string' && sm.startsWith('<Event') && !isObj(obj.Event)) {
+    const x = xmlToObject(sm);
+    const ev = x && x[0] === 'Event' && isObj(x[1]) ? x[1] : lenientEventXml(sm);
+    if (ev) {
+      if (!x) onLenient?.();
+      delete obj.SyslogMessage;
+      obj.Event = ev;
+    }
   }
   const ev = obj.Event;
   if (isObj(ev)) {

@@ -32,7 +32,7 @@ export function splitForWorkers(path: string, n: number, opts: { onDiagnostic?: 
       }
       return out.length ? out : [whole];
     }
-    // NDJSON: walk the file once, counting newlines, and cut at the first newline after each
+    // NDJSON / auditd: walk the file once, counting newlines, and cut at the first newline after each
     // target offset.
     const targets: number[] = [];
     for (let i = 1; i < n; i++) targets.push(Math.floor((i * size) / n));
