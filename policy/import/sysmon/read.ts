@@ -206,10 +206,11 @@ function readList(el: XmlElement, parent: XmlElement, config: SysmonConfig, err:
         'write the expanded path if the variable is known (e.g. C:\\Windows for %SystemRoot%)',
       );
     }
-    if ((condition === 'less than' || condition === 'more than') && /^\s*[+-]?\d+(\.\d+)?\s*$/.test(value)) {
+    if ((condition === 'less than' || condition === 'more than') && /^[+-]?(\d+(\.\d*)?|\.\d+)[eE][+-]?\d+$/.test(value)) {
+      // Plain numbers are written as a text-order regex (exact); exponent forms are not.
       warn(
         'LUN5323',
-        `"${condition}" ${value} on ${f.name}: Sysmon compares text (so "443" is more than "1024"); Luna compares numbers numerically when both sides are numeric`,
+        `"${condition}" ${value} on ${f.name}: Sysmon compares text; Luna compares numbers in exponent notation numerically when both sides are numeric`,
         condA?.span ?? f.span,
       );
     }

@@ -64,6 +64,32 @@ function containsAll(field: string, value: string): Expr {
   return toks.includes('') ? and([nonEmpty(field), c]) : c;
 }
 
+/** Values Luna's lt/gt would compare as numbers (exponent forms are left to lt/gt, LUN5323). */
+const NUMERIC = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+
+const reEsc = (c: string) => c.replace(/[\\^$.*+?()[\]{}|\/-]/g, '\\$&');
+const classChar = (code: number) => `\\u${code.toString(16).padStart(4, '0')}`;
+
+/**
+ * Sysmon compares `less than` / `more than` as (case-insensitive) text even for numbers:
+ * "443" is more than "1024". Luna's lt/gt compare numerically when both sides are numeric, so
+ * for numeric-looking values the text order is written as an anchored regex over code units:
+ * x < S ⇔ x is a proper prefix of S, or at the first difference x's character is smaller.
+ * (Letters sort after digits in either case, so case folding cannot change the answer here.)
+ */
+export function textOrder(field: string, value: string, op: 'lt' | 'gt'): CompareExpr {
+  const alts: string[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const head = [...value.slice(0, i)].map(reEsc).join('');
+    const c = value.charCodeAt(i);
+    if (op === 'lt' && c > 0) alts.push(`${head}[${classChar(0)}-${classChar(c - 1)}]`);
+    if (op === 'gt' && c < 0xffff) alts.push(`${head}[${classChar(c + 1)}-${classChar(0xffff)}]`);
+  }
+  if (op === 'lt') for (let k = 0; k < value.length; k++) alts.push(`${[...value.slice(0, k)].map(reEsc).join('')}$`);
+  else alts.push(`${[...value].map(reEsc).join('')}[\\s\\S]`);
+  return { kind: 'cmp', field, op: 'regex', values: [str(`^(?:${alts.join('|')})`)], quant: 'any', cased: false };
+}
+
 /** One filter as an expression, before the sub-event guard. */
 export function conditionExpr(f: Pick<SysmonFilter, 'field' | 'condition' | 'value'>): { expr: Expr; negative: boolean } {
   const { field, value } = f;
@@ -95,9 +121,9 @@ export function conditionExpr(f: Pick<SysmonFilter, 'field' | 'condition' | 'val
     case 'not end with':
       return { expr: not(cmp(field, 'endswith', [value])), negative: true };
     case 'less than':
-      return { expr: cmp(field, 'lt', [value]), negative: false };
+      return { expr: NUMERIC.test(value) ? textOrder(field, value, 'lt') : cmp(field, 'lt', [value]), negative: false };
     case 'more than':
-      return { expr: cmp(field, 'gt', [value]), negative: false };
+      return { expr: NUMERIC.test(value) ? textOrder(field, value, 'gt') : cmp(field, 'gt', [value]), negative: false };
     case 'image':
       // Basename compare when the value has no backslash: equal, or "…\value".
       return {

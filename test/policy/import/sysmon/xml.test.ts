@@ -167,4 +167,15 @@ describe('Sysmon configuration diagnostics', () => {
     expect(logged(s.policies, { EventID: 1, Image: 'b.exe', CommandLine: 'x' })).toMatchObject({ logged: true, ruleName: 'second' });
     expect(logged(s.policies, { EventID: 1, Image: 'c.exe', CommandLine: 'x' }).logged).toBe(false);
   });
+  it('"less than" / "more than" compare text like Sysmon, even for numbers', () => {
+    const r = importSysmonText('n.xml', CONFIG('<NetworkConnect onmatch="include"><DestinationPort condition="less than">1024</DestinationPort></NetworkConnect>'));
+    expect(codes(r, 'warning')).toEqual([]);
+    expect(logged(r.policies, { EventID: 3, DestinationPort: 443 }).logged).toBe(false); // "443" > "1024"
+    expect(logged(r.policies, { EventID: 3, DestinationPort: 10 }).logged).toBe(true);
+    expect(logged(r.policies, { EventID: 3, DestinationPort: '1000000' }).logged).toBe(true);
+    const m = importSysmonText('n.xml', CONFIG('<NetworkConnect onmatch="include"><DestinationPort condition="more than">1024</DestinationPort></NetworkConnect>'));
+    expect(logged(m.policies, { EventID: 3, DestinationPort: 443 }).logged).toBe(true);
+    expect(logged(m.policies, { EventID: 3, DestinationPort: 1024 }).logged).toBe(false);
+    expect(logged(m.policies, { EventID: 3, DestinationPort: 10240 }).logged).toBe(true);
+  });
 });
