@@ -268,10 +268,17 @@ function applyFilters(rule: RuleDecl, doc: Doc, filters: FilterDef[], pipeline: 
 }
 
 /** Walk files and directories (sorted, recursive) for `.yml`/`.yaml` Sigma files. */
-export function collectSigmaFiles(paths: string[]): string[] {
+export function collectSigmaFiles(paths: string[], diagnostics?: Diagnostic[]): string[] {
   const out: string[] = [];
   const walk = (p: string) => {
-    const st = statSync(p);
+    let st;
+    try {
+      st = statSync(p);
+    } catch (err) {
+      if (!diagnostics) throw err;
+      diagnostics.push(diag('LUN1003', 'error', `cannot read ${p}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`, { file: p }));
+      return;
+    }
     if (st.isDirectory()) {
       for (const n of readdirSync(p).sort()) walk(join(p, n));
     } else if (/\.ya?ml$/i.test(p)) out.push(p);
@@ -281,8 +288,25 @@ export function collectSigmaFiles(paths: string[]): string[] {
 }
 
 export function importSigmaPaths(paths: string[], opts: SigmaOptions = {}): SigmaImport {
-  const files = collectSigmaFiles(paths).map((path) => ({ path, text: readFileSync(path, 'utf8') }));
-  return importSigmaTexts(files, opts);
+  const diagnostics: Diagnostic[] = [];
+  // Files named explicitly are always imported (and reported); inside directories only
+  // YAML that looks like Sigma (pipelines, placeholder maps and other YAML are skipped).
+  const files: { path: string; text: string }[] = [];
+  for (const p of paths) {
+    let dir = false;
+    try {
+      dir = statSync(p).isDirectory();
+    } catch {
+      // collectSigmaFiles reports it
+    }
+    for (const path of collectSigmaFiles([p], diagnostics)) {
+      const text = readFileSync(path, 'utf8');
+      if (!dir || looksLikeSigma(path, text)) files.push({ path, text });
+    }
+  }
+  const r = importSigmaTexts(files, opts);
+  r.diagnostics.unshift(...diagnostics);
+  return r;
 }
 
 /** The JSON fidelity report (`--report report.json`). */

@@ -101,7 +101,13 @@ export function scope(pipeline: Pipeline, logsource: Record<string, unknown>, co
   if (entry.warning) warnings.push(`${entry.warning} (logsource ${describe(ls)})`);
   const renamed = pipeline.fieldmap && Object.keys(pipeline.fieldmap).length ? renameFields(cond, pipeline.fieldmap) : cond;
   const used = fieldsOf(renamed);
-  const applicable = entry.variants.filter((v) => !v.only_fields || [...used].every((f) => v.only_fields!.includes(f)));
+  const { pos, neg } = fieldsByPolarity(renamed);
+  // A variant whose events lack some of the rule's fields still works where those fields are
+  // only tested positively (a missing field makes a comparison false, as on a Sysmon event
+  // without it); under a negation it would fire where Sysmon would not, so it is skipped.
+  const applicable = entry.variants.filter(
+    (v) => !v.only_fields || ([...neg].every((f) => v.only_fields!.includes(f)) && [...pos].some((f) => v.only_fields!.includes(f))),
+  );
   if (applicable.length === 0) throw new SigmaReject(`logsource ${describe(ls)}: the rule uses fields no mapped event carries (${[...used].join(', ')})`);
   const multi = applicable.length > 1;
   const on = new Set<string>();
@@ -146,6 +152,29 @@ function variantScope(v: Variant, multi: boolean): { types: string[]; guard?: Ex
   if (types.length === 0) throw new SigmaReject(`pipeline variant has no event types`);
   const guard = guards.length === 0 ? undefined : guards.length === 1 ? guards[0] : { kind: 'and' as const, args: guards.flatMap((g) => (g.kind === 'and' ? g.args : [g])) };
   return { types, guard };
+}
+
+/** Fields read under an even (pos) or odd (neg) number of negations. */
+export function fieldsByPolarity(e: Expr, negated = false, out = { pos: new Set<string>(), neg: new Set<string>() }): { pos: Set<string>; neg: Set<string> } {
+  switch (e.kind) {
+    case 'and':
+    case 'or':
+      for (const a of e.args) fieldsByPolarity(a, negated, out);
+      break;
+    case 'not':
+      fieldsByPolarity(e.arg, !negated, out);
+      break;
+    case 'cmp':
+    case 'exists': {
+      const set = negated ? out.neg : out.pos;
+      set.add(e.field);
+      if (e.kind === 'cmp') for (const v of e.values) if (v.kind === 'field') set.add(v.name);
+      // `field: null` is true when the field is missing: treat as a negative use.
+      if (e.kind === 'cmp' && e.values.some((v) => v.kind === 'null')) (negated ? out.pos : out.neg).add(e.field);
+      break;
+    }
+  }
+  return out;
 }
 
 /** Every field the expression reads. */

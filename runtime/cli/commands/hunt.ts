@@ -1,6 +1,125 @@
+// `luna hunt --rules <paths|bundle> <logs…>`: stream recorded logs (EVTX, NDJSON, evtx_dump
+// JSON, gzip) through the table matcher and the correlation engine; print detections as a
+// table, JSONL or CSV, then a summary per rule.
 import type { Command } from 'commander';
-import { registerPlaceholder } from './not-yet.ts';
+import { action, formatOf, printDiagnostics } from '../output.ts';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../exit-codes.ts';
+
+interface Opts {
+  rules: string[];
+  output?: string;
+  out?: string;
+  workers: string;
+  level?: string;
+  tag: string[];
+  since?: string;
+  until?: string;
+  matcher: string;
+  pipeline: string[];
+  placeholders?: string;
+  summary: boolean;
+  maxGroups?: string;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, ...v.split(',').filter(Boolean)];
 
 export function register(program: Command): void {
-  registerPlaceholder(program, 'hunt', 'hunt through recorded logs (NDJSON, EVTX) with rules or a bundle');
+  program
+    .command('hunt')
+    .description('hunt through recorded logs (NDJSON, EVTX) with rules, Sigma YAML or a bundle')
+    .argument('<logs...>', 'log files or directories (EVTX, NDJSON, evtx_dump JSON, .gz)')
+    .requiredOption('-r, --rules <path>', 'rules: .luna files, Sigma YAML, directories, or a compiled bundle (repeatable)', collect, [])
+    .option('--output <format>', 'table, jsonl or csv (default: table; jsonl with --format json)')
+    .option('-o, --out <file>', 'write detections to this file instead of stdout')
+    .option('-w, --workers <n>', 'worker threads reading slices of the logs in parallel', '1')
+    .option('--level <level>', 'only detections of this level or higher (informational, low, medium, high, critical)')
+    .option('--tag <tag>', 'only detections with a matching tag, `*` wildcards (repeatable or comma-separated)', collect, [])
+    .option('--since <time>', 'only events at or after this ISO time')
+    .option('--until <time>', 'only events at or before this ISO time')
+    .option('--matcher <kind>', 'auto (table matcher, else interpreter), tables or interpreter', 'auto')
+    .option('--pipeline <file>', 'extra Sigma logsource/field mapping pipeline (repeatable)', (v: string, p: string[]) => [...p, v], [])
+    .option('--placeholders <file>', 'values for Sigma %placeholders% (expand modifier)')
+    .option('--max-groups <n>', 'correlation memory bound: open groups per correlation (default 100000)')
+    .option('--no-summary', 'do not print the per-rule summary')
+    .addHelpText(
+      'after',
+      `
+Each detection carries the rule id, title, level, author and the event's source (file and
+record id: EVTX record id, or line / object number). Correlation rules (Sigma event_count,
+value_count, temporal, temporal_ordered, value_sum/avg/percentile) alert with the ids of
+their contributing events. Exit code 1 when anything was detected.
+
+Examples:
+  luna hunt -r ../sigma/rules/windows logs/Security.evtx
+  luna hunt -r policy.lbundle --output jsonl logs/ > detections.jsonl
+  luna hunt -r rules/ --level high --tag attack.t1059* --since 2020-10-18T00:00:00Z logs/
+  luna hunt -r rules/ --workers 2 --output csv -o found.csv big.ndjson`,
+    )
+    .action(
+      action(async (logs: string[], opts: Opts, cmd: Command) => {
+        const format = formatOf(cmd);
+        const { runHunt } = await import('../../hunt/run.ts');
+        const { parseLevel, parseTime, toCsv, csvHeader, toJsonl, toTable } = await import('../../hunt/detection.ts');
+        const { progress } = await import('../progress.ts');
+        const out = opts.output ?? (format === 'json' ? 'jsonl' : 'table');
+        if (!['table', 'jsonl', 'csv'].includes(out)) throw usage(`--output must be table, jsonl or csv, not '${out}'`);
+        if (!['auto', 'tables', 'interpreter'].includes(opts.matcher)) throw usage(`--matcher must be auto, tables or interpreter`);
+        const workers = Number(opts.workers);
+        if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw usage(`--workers must be a whole number from 1 to 64`);
+        const filter = {
+          minLevel: opts.level ? parseLevel(opts.level) : undefined,
+          tags: opts.tag,
+          since: opts.since ? parseTime(opts.since, '--since') : undefined,
+          until: opts.until ? parseTime(opts.until, '--until') : undefined,
+        };
+        const { createWriteStream } = await import('node:fs');
+        const sink = opts.out ? createWriteStream(opts.out) : process.stdout;
+        const table: Parameters<typeof toTable>[0] = [];
+        if (out === 'csv') sink.write(csvHeader() + '\n');
+        const bar = progress('hunting');
+        const summary = await runHunt({
+          rules: opts.rules,
+          logs,
+          workers,
+          matcher: opts.matcher as 'auto',
+          sigma: { pipelines: opts.pipeline, placeholders: opts.placeholders },
+          filter,
+          limits: opts.maxGroups ? { maxGroups: Number(opts.maxGroups) } : undefined,
+          onProgress: (n) => bar.tick(n, 'events'),
+          onDetection: (d) => {
+            if (out === 'table') table.push(d);
+            else sink.write((out === 'csv' ? toCsv(d) : toJsonl(d)) + '\n');
+          },
+        });
+        bar.finish();
+        if (out === 'table' && table.length) sink.write(toTable(table) + '\n');
+        if (opts.out) await new Promise<void>((r) => (sink as NodeJS.WritableStream).end(r));
+        // Input problems (unreadable files, broken records, rejected rules) go to stderr.
+        const shown = summary.diagnostics.filter((d) => d.severity !== 'info');
+        printDiagnostics(shown, format);
+        const fatal = summary.diagnostics.some((d) => d.severity === 'error') && summary.events === 0;
+        if (opts.summary) {
+          const rate = summary.scanSeconds > 0 ? Math.round(summary.events / summary.scanSeconds) : 0;
+          const lines = [
+            `${summary.detections} detection(s) from ${summary.byRule.length} rule(s) in ${summary.events} events of ${summary.files} file(s) ` +
+              `(${summary.rules} rules, ${summary.correlations} correlations, ${summary.matcher} matcher, ${summary.workers} worker(s), ${rate} events/s)`,
+          ];
+          for (const r of summary.byRule) lines.push(`  ${String(r.count).padStart(6)}  ${(r.level ?? '-').padEnd(13)} ${r.title}  [${r.rule_id}]${r.author ? `  by ${r.author}` : ''}`);
+          const c = summary.correlation;
+          if (c.evictedGroups || c.droppedEvents) lines.push(`  correlation memory limits hit: ${c.evictedGroups} groups evicted, ${c.droppedEvents} events dropped (raise --max-groups)`);
+          if (format === 'json') process.stderr.write(JSON.stringify({ summary: { ...summary, diagnostics: undefined } }) + '\n');
+          else process.stderr.write(lines.join('\n') + '\n');
+        }
+        if (fatal) return EXIT_USAGE;
+        return summary.detections > 0 ? EXIT_FINDINGS : EXIT_OK;
+      }),
+    );
 }
+
+function usage(message: string): Error {
+  const e = new Error(message);
+  (e as Error & { code?: string }).code = 'LUN9001';
+  return e;
+}
+
+void EXIT_USAGE;

@@ -1,0 +1,202 @@
+// `luna hunt` as a library: stream log files through the matcher (table matcher when it
+// compiles, else the interpreter) and the correlation engine; detections come out in source
+// order (files in the given order, records in file order), also with --workers N.
+
+import { Worker } from 'node:worker_threads';
+import type { Diagnostic } from '../../policy/diagnostics.ts';
+import type { SigmaOptions } from '../../policy/import/sigma/index.ts';
+import { createCorrelationEngine, type CorrelationAlert, type CorrelationLimits, type CorrelationStats } from '../correlation/engine.ts';
+import { listLogFiles, splitForWorkers } from '../sources/index.ts';
+import type { LogSlice } from '../sources/raw.ts';
+import { makeFilter, type Detection, type DetectionFilter } from './detection.ts';
+import { createMatcher, loadHuntRules, type HuntRules, type MatcherKind } from './load-rules.ts';
+import { scanSource, type Hit, type ScanResult } from './scan.ts';
+
+export interface HuntOptions {
+  rules: string[];
+  logs: string[];
+  workers?: number;
+  matcher?: MatcherKind;
+  sigma?: SigmaOptions;
+  filter?: DetectionFilter;
+  limits?: CorrelationLimits;
+  onDetection?: (d: Detection) => void;
+  onProgress?: (events: number) => void;
+  /** Pre-loaded rules (benchmarks reuse them across runs). */
+  loaded?: HuntRules;
+}
+
+export interface RuleSummary {
+  rule_id: string;
+  title: string;
+  level: string | null;
+  author: string | null;
+  count: number;
+}
+
+export interface HuntSummary {
+  files: number;
+  events: number;
+  detections: number;
+  rules: number;
+  correlations: number;
+  matcher: string;
+  workers: number;
+  /** Seconds spent reading and matching (rule loading excluded). */
+  scanSeconds: number;
+  loadSeconds: number;
+  byRule: RuleSummary[];
+  correlation: CorrelationStats;
+  diagnostics: Diagnostic[];
+}
+
+export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
+  const t0 = performance.now();
+  const rules = opts.loaded ?? (await loadHuntRules(opts.rules, { sigma: opts.sigma }));
+  const diagnostics: Diagnostic[] = [...rules.diagnostics];
+  const m = await createMatcher(rules, opts.matcher ?? 'auto');
+  diagnostics.push(...m.diagnostics.filter((d) => d.severity === 'error'));
+  const engine = createCorrelationEngine(rules.correlations, opts.limits);
+  const needFields = new Map<string, string[]>();
+  for (const id of engine.inputs) needFields.set(id, engine.fieldsFor(id));
+  const keep = makeFilter(opts.filter ?? {});
+  const byRule = new Map<string, RuleSummary>();
+  let detections = 0;
+  let lastTime = 0;
+
+  const emit = (d: Detection) => {
+    if (!keep(d)) return;
+    detections++;
+    const s = byRule.get(d.rule_id) ?? { rule_id: d.rule_id, title: d.title, level: d.level, author: d.author, count: 0 };
+    s.count++;
+    byRule.set(d.rule_id, s);
+    opts.onDetection?.(d);
+  };
+  const base = (id: string) => {
+    const info = rules.rules.get(id);
+    return { rule_id: id, title: info?.title ?? id, level: info?.level ?? null, author: info?.author ?? null, tags: info?.tags ?? [] };
+  };
+  const emitAlert = (a: CorrelationAlert) => {
+    if (engine.suppressed.has(a.correlation.id)) return;
+    const last = a.events[a.events.length - 1];
+    emit({
+      ...base(a.correlation.id),
+      source_file: last?.source_file ?? '',
+      record: last?.record ?? 0,
+      timestamp: new Date(a.time).toISOString(),
+      event_type: null,
+      kind: 'correlation',
+      correlation: { type: a.correlation.type, group: a.group, value: a.value, events: a.events },
+    });
+  };
+  const onHit = (h: Hit) => {
+    const t = h.timestamp ? Date.parse(h.timestamp) : NaN;
+    const time = Number.isNaN(t) ? lastTime : t;
+    lastTime = time;
+    for (const id of h.ruleIds) {
+      if (!engine.suppressed.has(id)) {
+        emit({ ...base(id), source_file: h.file, record: h.record, timestamp: h.timestamp ?? null, event_type: h.type, kind: 'rule' });
+      }
+      if (engine.inputs.has(id)) {
+        for (const a of engine.push({ ruleId: id, time, fields: h.fields ?? {}, refs: [{ source_file: h.file, record: h.record, rule_id: id }] })) emitAlert(a);
+      }
+    }
+  };
+
+  const files = listLogFiles(opts.logs, { onDiagnostic: (d) => diagnostics.push(d) });
+  const loadSeconds = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  let events = 0;
+  const workers = Math.max(1, Math.floor(opts.workers ?? 1));
+  const take = (r: ScanResult) => {
+    events += r.events;
+    diagnostics.push(...r.diagnostics);
+    for (const h of r.hits) onHit(h);
+  };
+  if (workers === 1 || m.kind === 'bundle') {
+    for (const f of files) {
+      const before = events;
+      take(scanSource(f, m.matcher, needFields, (n) => opts.onProgress?.(before + n)));
+    }
+  } else {
+    const slices = files.flatMap((f) => splitForWorkers(f, workers, { onDiagnostic: (d) => diagnostics.push(d) }));
+    const compiled = m.kind === 'tables' ? await compiledFor(rules) : undefined;
+    let progressed = 0;
+    await runPool(slices, workers, { kind: m.kind as 'tables' | 'interpreter', compiled, policies: m.kind === 'interpreter' ? rules.policies : undefined, needFields: [...needFields] }, take, (n) => {
+      progressed += n;
+      opts.onProgress?.(progressed);
+    });
+  }
+  for (const a of engine.flush()) emitAlert(a);
+  return {
+    files: files.length,
+    events,
+    detections,
+    rules: [...rules.rules.values()].length - rules.correlations.length,
+    correlations: rules.correlations.length,
+    matcher: m.kind,
+    workers,
+    scanSeconds: (performance.now() - t1) / 1000,
+    loadSeconds,
+    byRule: [...byRule.values()].sort((a, b) => b.count - a.count || a.rule_id.localeCompare(b.rule_id)),
+    correlation: engine.stats,
+    diagnostics,
+  };
+}
+async function compiledFor(rules: HuntRules): Promise<unknown> {
+  const { compilePolicies } = await import('../../compiler/index.ts');
+  return compilePolicies(rules.policies).compiled;
+}
+
+/** Hand slices to N workers as they free up; deliver results strictly in slice order. */
+async function runPool(
+  slices: LogSlice[],
+  n: number,
+  init: { kind: 'tables' | 'interpreter'; compiled?: unknown; policies?: unknown; needFields: [string, string[]][] },
+  take: (r: ScanResult) => void,
+  progress: (n: number) => void,
+): Promise<void> {
+  const done = new Map<number, ScanResult>();
+  let next = 0;
+  let emitted = 0;
+  const count = Math.min(n, slices.length);
+  const pool: Worker[] = [];
+  await new Promise<void>((resolveAll, rejectAll) => {
+    if (slices.length === 0) return resolveAll();
+    let finished = 0;
+    const feed = (w: Worker) => {
+      if (next < slices.length) {
+        const idx = next++;
+        w.postMessage({ idx, slice: slices[idx] });
+      } else w.postMessage(null);
+    };
+    for (let i = 0; i < count; i++) {
+      const w = new Worker(new URL('./worker.ts', import.meta.url), { workerData: init });
+      pool.push(w);
+      w.on('message', (msg: { progress?: number; idx?: number; progressTail?: number; result?: ScanResult }) => {
+        if (msg.progress) progress(msg.progress);
+        if (msg.idx === undefined || !msg.result) return;
+        if (msg.progressTail) progress(msg.progressTail);
+        done.set(msg.idx, msg.result);
+        while (done.has(emitted)) {
+          take(done.get(emitted)!);
+          done.delete(emitted);
+          emitted++;
+        }
+        if (emitted === slices.length) {
+          resolveAll();
+          return;
+        }
+        feed(w);
+      });
+      w.on('error', (err) => rejectAll(err));
+      w.on('exit', () => {
+        finished++;
+        if (finished === count && emitted < slices.length) rejectAll(new Error('hunt workers exited before finishing'));
+      });
+      feed(w);
+    }
+  }).finally(() => {
+    for (const w of pool) void w.terminate();
+  });
+}

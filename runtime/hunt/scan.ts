@@ -1,0 +1,59 @@
+// The inner loop of `luna hunt`, shared by the main thread and the workers: read a file (or a
+// slice of one), match every event, keep only what the detections and correlations need.
+
+import type { Scalar } from '../../policy/ast.ts';
+import type { Diagnostic } from '../../policy/diagnostics.ts';
+import type { Matcher } from '../matcher.ts';
+import { readEventsSync } from '../sources/index.ts';
+import type { LogSlice } from '../sources/raw.ts';
+
+/** One event with at least one matching rule. */
+export interface Hit {
+  file: string;
+  record: number;
+  timestamp?: string;
+  type: string;
+  ruleIds: string[];
+  /** Only the fields correlations over these rules need (group-by, aliases, value field). */
+  fields?: Record<string, Scalar>;
+}
+
+export interface ScanResult {
+  hits: Hit[];
+  events: number;
+  diagnostics: Diagnostic[];
+}
+
+export function scanSource(
+  source: string | LogSlice,
+  matcher: Matcher,
+  needFields: Map<string, string[]>,
+  onProgress?: (events: number) => void,
+): ScanResult {
+  const hits: Hit[] = [];
+  const diagnostics: Diagnostic[] = [];
+  let events = 0;
+  for (const batch of readEventsSync(source, { onDiagnostic: (d) => diagnostics.push(d), batchSize: 2000 })) {
+    for (const se of batch) {
+      const ms = matcher.match(se.event);
+      if (ms.length === 0) continue;
+      const hit: Hit = { file: se.file, record: se.record, type: se.event.type, ruleIds: ms.map((m) => m.ruleId) };
+      if (se.timestamp !== undefined) hit.timestamp = se.timestamp;
+      if (needFields.size) {
+        let fields: Record<string, Scalar> | undefined;
+        for (const id of hit.ruleIds) {
+          for (const f of needFields.get(id) ?? []) {
+            fields ??= {};
+            const v = se.event.fields[f];
+            if (v !== undefined) fields[f] = v;
+          }
+        }
+        if (fields) hit.fields = fields;
+      }
+      hits.push(hit);
+    }
+    events += batch.length;
+    onProgress?.(events);
+  }
+  return { hits, events, diagnostics };
+}

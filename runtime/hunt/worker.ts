@@ -1,0 +1,42 @@
+// A `luna hunt --workers N` worker: builds its own matcher from the compiled tables (or the
+// policies, for the interpreter) the main thread sends once, then scans the slices it is given.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Policy } from '../../policy/ast.ts';
+import type { Matcher } from '../matcher.ts';
+import type { LogSlice } from '../sources/raw.ts';
+import { scanSource } from './scan.ts';
+
+interface Init {
+  kind: 'tables' | 'interpreter';
+  compiled?: unknown;
+  policies?: Policy[];
+  needFields: [string, string[]][];
+}
+
+const init = workerData as Init;
+let matcher: Matcher;
+if (init.kind === 'tables') {
+  const { createTableMatcher } = await import('../tables/matcher.ts');
+  matcher = createTableMatcher(init.compiled as never);
+} else {
+  const { createInterpreter } = await import('../interpreter/index.ts');
+  matcher = createInterpreter(init.policies!);
+}
+const needFields = new Map(init.needFields);
+
+parentPort!.on('message', (msg: { idx: number; slice: LogSlice } | null) => {
+  if (msg === null) {
+    parentPort!.close();
+    return;
+  }
+  let last = 0;
+  const result = scanSource(msg.slice, matcher, needFields, (n) => {
+    if (n - last >= 20_000) {
+      parentPort!.postMessage({ progress: n - last });
+      last = n;
+    }
+  });
+  parentPort!.postMessage({ idx: msg.idx, progressTail: result.events - last, result });
+});
+parentPort!.postMessage({ ready: true });
