@@ -4,7 +4,7 @@
 
 export const PATH_BUF = 256;
 export const KPATH = 254;
-export const EVENT_SIZE = 1448;
+export const EVENT_SIZE = 1704;
 export const SMALL_EVENT = 168;
 export const NET_EVENT = 424;
 
@@ -161,6 +161,8 @@ export interface RawEvent {
   path2: string;
   cwd: string;
   args: string[];
+  /** Parent's executable (exec events). */
+  pexe: string;
   exitCode: number;
   targetPid: number;
   access: number;
@@ -216,5 +218,6 @@ export function decodeEvent(b: Buffer): RawEvent {
     path2: big ? cstr(b, 424, PATH_BUF) : '',
     cwd: big ? cstr(b, 680, PATH_BUF) : '',
     args,
+    pexe: big ? cstr(b, 1448, PATH_BUF) : '',
   };
 }

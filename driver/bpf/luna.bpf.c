@@ -311,6 +311,14 @@ int BPF_PROG(luna_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	__u64 xino = 0, xdev = 0;
 	if (ex && ex != f) { xino = BPF_CORE_READ(ex, f_inode, i_ino); xdev = BPF_CORE_READ(ex, f_inode, i_sb, s_dev); }
 	bpf_probe_read_kernel_str(e->path2, PATH_BUF, BPF_CORE_READ(bprm, filename));
+	/* the parent's image now, while it surely exists (user space may look too late) */
+	struct file *pf = BPF_CORE_READ(t, real_parent, mm, exe_file);
+	e->pexe[0] = 0;
+	if (pf) {
+		struct path pp;
+		BPF_CORE_READ_INTO(&pp, pf, f_path);
+		walk_path(s, pp.dentry, pp.mnt, e->pexe, &fl);
+	}
 	e->h.flags |= fl;
 
 	struct tval hit = {};
@@ -469,6 +477,17 @@ static __always_inline int net_common(struct bpf_sock_addr *ctx, int v6)
 	e->h.gen = g->active_gen;
 	bpf_get_current_comm(e->h.comm, sizeof(e->h.comm));
 	e->path[0] = 0;
+	{
+		/* the connecting process's image (user space may look after it exited) */
+		struct task_struct *t = bpf_get_current_task_btf();
+		struct file *xf = BPF_CORE_READ(t, mm, exe_file);
+		if (xf) {
+			__u32 fl = 0;
+			struct path xp;
+			BPF_CORE_READ_INTO(&xp, xf, f_path);
+			walk_path(s, xp.dentry, xp.mnt, e->path, &fl);
+		}
+	}
 	e->proto = ctx->protocol;
 	e->family = v6 ? 10 : 2;
 	e->dport = bpf_ntohs((__u16)ctx->user_port);

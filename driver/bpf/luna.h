@@ -104,7 +104,8 @@ struct event {
 	char path2[PATH_BUF]; /* 424 */
 	char cwd[PATH_BUF];   /* 680 */
 	char args[ARGS_BUF];  /* 936 */
-};                      /* 1448 */
+	char pexe[PATH_BUF];  /* 1448: parent's executable (exec events) */
+};                      /* 1704 */
 #define SMALL_EVENT 168 /* events without strings stop at path */
 #define NET_EVENT 424   /* network events carry path (unused) */
 

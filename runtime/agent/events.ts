@@ -97,7 +97,13 @@ export class EventMapper {
     const common: Record<string, Scalar> = { UtcTime: utcTime(e.ts), Hostname: this.host };
     switch (e.type) {
       case EV.exec: {
-        const parent = this.proc(e.ppid, e.pstartTime);
+        let parent = this.procs.get(e.ppid);
+        if (!parent || (e.pexe && parent.image !== e.pexe)) {
+          // not seen starting (or it exec'd since): trust the kernel's view of its image
+          const fromProc = this.proc(e.ppid, e.pstartTime);
+          parent = e.pexe && fromProc.image !== e.pexe ? { ...fromProc, image: e.pexe, cmdline: fromProc.image === '' ? '' : fromProc.cmdline } : fromProc;
+          if (parent.image) this.remember(e.ppid, parent);
+        }
         const p: Proc = { image: e.path, cmdline: e.args.join(' '), guid: processGuid(e.startTime, e.pid), user: userName(e.uid), cwd: e.cwd };
         this.remember(e.pid, p);
         return {
@@ -160,7 +166,7 @@ export class EventMapper {
           ...common,
           ProcessGuid: p.guid,
           ProcessId: e.pid,
-          Image: p.image || e.comm,
+          Image: e.path || p.image || e.comm,
           User: userName(e.uid),
           Protocol: e.proto === 17 ? 'udp' : 'tcp',
           Initiated: !inbound,
