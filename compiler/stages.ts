@@ -38,7 +38,7 @@ export function programsStage(ctx: CompileContext): void {
     w.dnf = terms;
     w.dnfSize = size;
     if (!terms) {
-      ctx.diagnostics.push(diag('LUN3304', 'warning', `rule '${w.rule.id}': condition expands to more than ${ctx.options.maxDnfTerms} DNF terms (≥${size}); it runs as an expression program and cannot be placed in the kernel`, {
+      ctx.diagnostics.push(diag('LUN3304', 'info', `rule '${w.rule.id}': condition expands to more than ${ctx.options.maxDnfTerms} DNF terms (≥${size}); it runs as an expression program and cannot be placed in the kernel`, {
         span: w.rule.span, suggestion: 'factor common conditions out of large OR-of-AND groups',
       }));
     }
