@@ -13,7 +13,19 @@ export function xmlEscape(s: string): string {
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-export function toJUnitXml(outcomes: readonly TestOutcome[], opts: { name?: string; timeMs?: number } = {}): string {
+/** A test case from another runner (e.g. property tests), written as its own suite. */
+export interface ExtraCase {
+  classname: string;
+  name: string;
+  time?: number;
+  failure?: { message: string; body: string };
+  skipped?: string;
+}
+
+export function toJUnitXml(
+  outcomes: readonly TestOutcome[],
+  opts: { name?: string; timeMs?: number; extra?: { suite: string; cases: readonly ExtraCase[] } } = {},
+): string {
   const suites = new Map<string, TestOutcome[]>();
   for (const o of outcomes) {
     const key = `${o.policy}\u0000${o.engine}`;
@@ -21,10 +33,11 @@ export function toJUnitXml(outcomes: readonly TestOutcome[], opts: { name?: stri
     list.push(o);
     suites.set(key, list);
   }
-  const failures = outcomes.filter((o) => !o.passed).length;
+  const extra = opts.extra?.cases ?? [];
+  const failures = outcomes.filter((o) => !o.passed).length + extra.filter((c) => c.failure).length;
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>'];
   lines.push(
-    `<testsuites name="${xmlEscape(opts.name ?? 'luna test')}" tests="${outcomes.length}" failures="${failures}" errors="0"${opts.timeMs !== undefined ? ` time="${(opts.timeMs / 1000).toFixed(3)}"` : ''}>`,
+    `<testsuites name="${xmlEscape(opts.name ?? 'luna test')}" tests="${outcomes.length + extra.length}" failures="${failures}" errors="0"${opts.timeMs !== undefined ? ` time="${(opts.timeMs / 1000).toFixed(3)}"` : ''}>`,
   );
   for (const list of suites.values()) {
     const { policy, engine, file } = list[0];
@@ -41,6 +54,24 @@ export function toJUnitXml(outcomes: readonly TestOutcome[], opts: { name?: stri
         lines.push(`      <failure message="${xmlEscape(o.reasons[0] ?? 'failed')}" type="AssertionError">${xmlEscape(o.reasons.join('\n'))}</failure>`);
         lines.push('    </testcase>');
       }
+    }
+    lines.push('  </testsuite>');
+  }
+  if (opts.extra && extra.length) {
+    const f = extra.filter((c) => c.failure).length;
+    const sk = extra.filter((c) => c.skipped !== undefined && !c.failure).length;
+    lines.push(`  <testsuite name="${xmlEscape(opts.extra.suite)}" tests="${extra.length}" failures="${f}" errors="0" skipped="${sk}">`);
+    for (const c of extra) {
+      const open = `    <testcase classname="${xmlEscape(c.classname)}" name="${xmlEscape(c.name)}" time="${((c.time ?? 0) / 1000).toFixed(3)}"`;
+      if (c.failure) {
+        lines.push(`${open}>`);
+        lines.push(`      <failure message="${xmlEscape(c.failure.message)}" type="PropertyFailure">${xmlEscape(c.failure.body)}</failure>`);
+        lines.push('    </testcase>');
+      } else if (c.skipped !== undefined) {
+        lines.push(`${open}>`);
+        lines.push(`      <skipped message="${xmlEscape(c.skipped)}"/>`);
+        lines.push('    </testcase>');
+      } else lines.push(`${open}/>`);
     }
     lines.push('  </testsuite>');
   }

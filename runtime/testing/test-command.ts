@@ -7,7 +7,7 @@ import { DiagnosticError, diag } from '../../policy/diagnostics.ts';
 import { EXIT_FINDINGS, EXIT_OK } from '../cli/exit-codes.ts';
 import { printJson, type Format } from '../cli/output.ts';
 import { createInterpreter } from '../interpreter/index.ts';
-import { toJUnitXml } from './junit.ts';
+import { toJUnitXml, type ExtraCase } from './junit.ts';
 import { reportWarnings, loadCheckedPolicies, loadTableEngine, optionalImport } from './load-rules.ts';
 import { markDisagreements, runInlineTests, summarize, type TestOutcome } from './run.ts';
 
@@ -20,6 +20,36 @@ export interface TestOptions {
 }
 
 const PROPERTIES = '../properties/run' + '.ts';
+
+/** The shape of runtime/properties/run.ts (compiler engineer) that this command relies on. */
+interface PropertyReport {
+  seed: number;
+  runs: number;
+  rules: Array<{ ruleId: string; policy: string; status: string; reasons: string[]; failures: Array<{ message: string }> }>;
+  failures: number;
+  cannotFire: string[];
+  skipped: number;
+  durationMs: number;
+}
+interface PropertiesModule {
+  runPropertyTests(p: unknown, o: { seed?: number; runs?: number }): Promise<PropertyReport>;
+  junitCases?(r: PropertyReport): ExtraCase[];
+}
+
+function propertyLines(r: PropertyReport, cases: ExtraCase[]): string[] {
+  const ok = r.rules.filter((x) => x.status === 'ok').length;
+  const out = [
+    `properties (seed ${r.seed}, ${r.runs} runs): ${ok} rules ok, ${r.failures} failed, ${r.cannotFire.length} cannot fire, ${r.skipped} skipped in ${Math.round(r.durationMs)} ms`,
+  ];
+  for (const c of cases) {
+    if (c.failure) out.push(`✗ property ${c.classname} › ${c.name}: ${c.failure.message}`);
+  }
+  for (const x of r.rules) {
+    if (x.status === 'cannot-fire' && !cases.some((c) => c.name === x.ruleId && c.failure)) out.push(`! ${x.policy} › ${x.ruleId} cannot fire: ${x.reasons.join('; ')}`);
+  }
+  if (r.failures > 0) out.push(`replay: luna test --properties --seed ${r.seed} --runs ${r.runs}`);
+  return out;
+}
 
 function intOption(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -62,21 +92,21 @@ export async function runTestCommand(paths: string[], opts: TestOptions, format:
     outcomes.push(...tableOutcomes);
   }
 
-  let properties: unknown;
-  let propertiesFailed = false;
+  let properties: PropertyReport | undefined;
+  let propertyCases: ExtraCase[] = [];
   if (opts.properties) {
-    const mod = await optionalImport<{ runPropertyTests(p: unknown, o: { seed?: number; runs?: number }): Promise<unknown> }>(PROPERTIES);
+    const mod = await optionalImport<PropertiesModule>(PROPERTIES);
     if (!mod?.runPropertyTests) {
       throw new DiagnosticError([diag('LUN6112', 'error', 'property tests are not available in this build (runtime/properties/run.ts)')]);
     }
     properties = await mod.runPropertyTests(policies, { seed, runs });
-    const r = properties as { ok?: boolean; passed?: boolean; failures?: unknown[]; failed?: number };
-    propertiesFailed = r.ok === false || r.passed === false || (Array.isArray(r.failures) && r.failures.length > 0) || (typeof r.failed === 'number' && r.failed > 0);
+    propertyCases = mod.junitCases ? mod.junitCases(properties) : [];
   }
+  const propertiesFailed = properties !== undefined && (properties.failures > 0 || propertyCases.some((c) => c.failure));
 
   const sum = summarize(outcomes);
   const ms = performance.now() - started;
-  if (opts.junit) writeFileSync(opts.junit, toJUnitXml(outcomes, { timeMs: ms }));
+  if (opts.junit) writeFileSync(opts.junit, toJUnitXml(outcomes, { timeMs: ms, extra: properties ? { suite: 'properties', cases: propertyCases } : undefined }));
 
   if (format === 'json') {
     printJson({ ok: sum.failed === 0 && !propertiesFailed, ...sum, engines, notes, tests: outcomes, ...(opts.properties ? { properties } : {}) });
@@ -89,7 +119,7 @@ export async function runTestCommand(paths: string[], opts: TestOptions, format:
       for (const r of o.reasons) out.push(`    ${r}`);
     }
     if (outcomes.length === 0) out.push('no inline tests found');
-    if (opts.properties) out.push(`properties: ${propertiesFailed ? 'FAILED' : 'ok'} ${JSON.stringify(properties)}`);
+    if (properties) out.push(...propertyLines(properties, propertyCases));
     out.push(`${sum.passed} passed, ${sum.failed} failed (${engines.join(' + ')}) in ${Math.round(ms)} ms`);
     process.stdout.write(out.join('\n') + '\n');
   }

@@ -96,6 +96,23 @@ describe('JUnit XML', () => {
     expect(xml.match(/<testsuite /g)!.length).toBe(xml.match(/<\/testsuite>/g)!.length);
   });
 
+  it('extra cases (property tests) become their own suite with failures and skips', () => {
+    const xml = toJUnitXml([], {
+      extra: {
+        suite: 'properties',
+        cases: [
+          { classname: 'properties.p', name: 'r1' },
+          { classname: 'properties.p', name: 'r2', failure: { message: 'disagree', body: 'event: {}' } },
+          { classname: 'properties.p', name: 'r3', skipped: 'regex' },
+        ],
+      },
+    });
+    expect(xml).toContain('<testsuites name="luna test" tests="3" failures="1" errors="0">');
+    expect(xml).toContain('<testsuite name="properties" tests="3" failures="1" errors="0" skipped="1">');
+    expect(xml).toContain('<failure message="disagree" type="PropertyFailure">event: {}</failure>');
+    expect(xml).toContain('<skipped message="regex"/>');
+  });
+
   it('control characters are neutralised', () => {
     const p = policy(rules, { tests: [tc('bell\u0007', {}, { expectMatch: ['shell'] })] });
     const xml = toJUnitXml(runInlineTests([p], createInterpreter([p])));
