@@ -29,6 +29,7 @@ function policyName(file: string): string {
 
 export function importMoonmonText(file: string, text: string): MoonmonImport {
   const diagnostics: Diagnostic[] = [];
+  const idPrefix = policyName(file);
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const span = (node: { range?: [number, number, number] | null } | null | undefined): Span => {
@@ -156,7 +157,8 @@ export function importMoonmonText(file: string, text: string): MoonmonImport {
       return undefined;
     }
     const name = scalar('name');
-    const ruleId = `moonmon-${ev.name}-${kind}-${String(idv)}`;
+    // Prefixed with the policy name: ids must be unique across every loaded policy.
+    const ruleId = `${idPrefix}-${ev.name}-${kind}-${String(idv)}`;
     if (ids.has(ruleId)) {
       err('LUN5408', `duplicate id ${String(idv)} in ${ev.name}_${kind}_list (first at line ${ids.get(ruleId)!.line})`, span(get('id')));
       return undefined;

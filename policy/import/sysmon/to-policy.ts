@@ -284,7 +284,8 @@ export function sysmonToPolicy(config: SysmonConfig, opts: ToPolicyOptions): Pol
       const units = namedUnits(list);
       units.forEach((u, k) => {
         const n = docIndex.get(list)! + 1;
-        const id = `sysmon-${type}-${list.onmatch}-${n}${units.length > 1 ? `-${k + 1}` : ''}`;
+        // Prefixed with the policy name: ids must be unique across every loaded policy.
+        const id = `${opts.name}-${type}-${list.onmatch}-${n}${units.length > 1 ? `-${k + 1}` : ''}`;
         const where = list.groupName ? ` in RuleGroup "${list.groupName}"` : '';
         rules.push({
           id,

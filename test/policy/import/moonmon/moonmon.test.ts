@@ -58,7 +58,7 @@ describe('example configurations', () => {
     expect(judge(p, 'ProcessCreate', { Image: 'C:\\$Recycle.Bin\\x.exe' }).blocked).toBe(true);
     // Office spawning cmd is not blocked
     expect(judge(p, 'ProcessCreate', { ParentImage: 'C:\\x\\winword.exe', Image: 'C:\\Windows\\System32\\cmd.exe' }).blocked).toBe(false);
-    const dflt = build.policies[0].rules.find((r) => r.id === 'moonmon-process_creation-block-1')!;
+    const dflt = build.policies[0].rules.find((r) => r.id === 'build-server-process_creation-block-1')!;
     expect(dflt.actions).toEqual([{ kind: 'block', mode: 'accessdenied' }]);
   });
 

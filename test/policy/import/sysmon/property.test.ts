@@ -68,4 +68,29 @@ describe.each(FILES)('%s', (file) => {
     );
     expect(differing).toBe(0);
   }, 60_000);
+
+  it('the readable .luna output parses back to a policy with the same verdicts', async () => {
+    const { renderPolicy } = await import('../../../../policy/import/sysmon/render.ts');
+    const out = await renderPolicy(policies[0], 'out.luna');
+    if (out.format !== 'luna') {
+      console.log('skipped: no .luna formatter in this build (policy/format.ts)');
+      return;
+    }
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { loadPolicies } = await import('../../../../policy/load.ts');
+    const dir = mkdtempSync(path.join(tmpdir(), 'luna-sysmon-'));
+    const lunaFile = path.join(dir, 'out.luna');
+    writeFileSync(lunaFile, out.text);
+    const back = await loadPolicies([lunaFile]);
+    expect(back.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(back.policies[0].rules.map((x) => x.id)).toEqual(policies[0].rules.map((x) => x.id));
+    const interp2 = createInterpreter(back.policies);
+    fc.assert(
+      fc.property(sysmonEvents(r.config!), (event) => {
+        expect(verdict(event, interp2.match(event), back.policies)).toEqual(verdict(event, interp.match(event), policies));
+      }),
+      { numRuns: Math.min(RUNS, 1000), seed: 11 },
+    );
+  }, 60_000);
 });
