@@ -175,7 +175,13 @@ export function explainRule(rule: RuleDecl, owner: Policy, policies: Policy[], e
     return { kind: 'exception' as const, label: `exception ${ex.name}`, value: rows.some((r) => r.value), span: ex.span, children: rows };
   });
   const suppressed = exNodes.find((n) => n.value);
-  const exceptionsNode: TraceNode = { kind: 'exceptions', label: 'exceptions (any suppresses)', value: suppressed !== undefined, children: exNodes };
+  // value = "an exception holds" (so ✓ here means the rule is suppressed, as the label says)
+  const exceptionsNode: TraceNode = {
+    kind: 'exceptions',
+    label: suppressed ? 'exceptions: one holds, so the rule is suppressed' : 'exceptions: none holds',
+    value: suppressed !== undefined,
+    children: exNodes,
+  };
   const matched = applies && cond.value && !suppressed;
   const reason = !rule.enabled
     ? 'rule is disabled'
