@@ -28,7 +28,7 @@ export interface YamlSource<T> {
   data: T | null;
   diagnostics: ScanDiagnostic[];
   /** Span of the node at a JSON path (for checks after schema validation). */
-  spanAt(path: (string | number)[]): SourceSpan | undefined;
+  spanAt(path: (string | number)[], preferKey?: boolean): SourceSpan | undefined;
 }
 
 const validators = new WeakMap<object, ValidateFunction>();
@@ -42,7 +42,7 @@ export function compileSchema(schema: object): ValidateFunction {
   return v;
 }
 
-function spanOf(doc: Document, lc: LineCounter, file: string, path: (string | number)[]): SourceSpan | undefined {
+function spanOf(doc: Document, lc: LineCounter, file: string, path: (string | number)[], preferKey = false): SourceSpan | undefined {
   // Walk as deep as the path exists, so a missing key points at its parent.
   let node: Node | null | undefined = doc.contents as Node | null;
   let keyNode: Node | undefined;
@@ -59,7 +59,7 @@ function spanOf(doc: Document, lc: LineCounter, file: string, path: (string | nu
       keyNode = undefined;
     } else break;
   }
-  const range = (node?.range ?? keyNode?.range) as [number, number, number] | undefined;
+  const range = ((preferKey ? keyNode?.range : undefined) ?? node?.range ?? keyNode?.range) as [number, number, number] | undefined;
   if (!range) return undefined;
   const a = lc.linePos(range[0]);
   const b = lc.linePos(Math.max(range[0], range[1]));
@@ -89,7 +89,7 @@ export function loadYamlSource<T>(file: string, text: string, schema: object, co
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const diagnostics: ScanDiagnostic[] = [];
-  const spanAt = (path: (string | number)[]) => spanOf(doc, lc, file, path);
+  const spanAt = (path: (string | number)[], preferKey = false) => spanOf(doc, lc, file, path, preferKey);
   for (const err of doc.errors) {
     const a = lc.linePos(err.pos[0]);
     const b = lc.linePos(err.pos[1]);
@@ -117,7 +117,7 @@ export function loadYamlSource<T>(file: string, text: string, schema: object, co
         const bad = (e.params as { additionalProperty: string }).additionalProperty;
         const near = closest(bad, knownKeys(path));
         if (near) d.suggestion = `did you mean '${near}'?`;
-        d.span = spanAt([...path, bad]) ?? d.span;
+        d.span = spanAt([...path, bad], true) ?? d.span;
       }
       diagnostics.push(d);
     }
