@@ -48,6 +48,10 @@ export function utf16(buf: Buffer, off: number, bytes: number): string {
 
 const pad2 = (n: number) => (n < 10 ? '0' : '') + n;
 
+// Records of a chunk mostly share the second they were written in: cache its ISO prefix.
+let cachedSec = NaN;
+let cachedPrefix = '';
+
 /** FILETIME (100 ns ticks since 1601-01-01 UTC) → "YYYY-MM-DDTHH:MM:SS.fffffffZ". */
 export function filetimeToIso(lo: number, hi: number): string {
   // ticks = hi·2^32 + lo exceeds 2^53, so split: 2^32 = 429496·10^4 + 7296, and everything
@@ -55,10 +59,15 @@ export function filetimeToIso(lo: number, hi: number): string {
   const a = hi * 7296 + lo;
   const sub = a % 10000;
   const ms = hi * 429496 + (a - sub) / 10000 - 11644473600000;
-  const d = new Date(ms);
-  if (Number.isNaN(d.getTime())) return `${hi}:${lo}`;
-  const iso = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
-  return iso.slice(0, -1) + (sub < 10 ? '000' : sub < 100 ? '00' : sub < 1000 ? '0' : '') + sub + 'Z';
+  const sec = Math.floor(ms / 1000);
+  if (sec !== cachedSec) {
+    const d = new Date(sec * 1000);
+    if (Number.isNaN(d.getTime())) return `${hi}:${lo}`;
+    cachedPrefix = d.toISOString().slice(0, -4); // YYYY-MM-DDTHH:MM:SS.
+    cachedSec = sec;
+  }
+  const frac = String((ms - sec * 1000) * 10000 + sub);
+  return cachedPrefix + '0000000'.slice(frac.length) + frac + 'Z';
 }
 
 function systemtime(dv: DataView, off: number): string {

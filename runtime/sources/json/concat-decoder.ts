@@ -35,10 +35,13 @@ export class ConcatJsonDecoder {
   }
 
   private emit(pieces: JsonPiece[], junk: JsonJunk[], out: RawRecord[]): void {
-    for (const j of junk) {
-      this.sink(at(CODES.BAD_JSON_DOCUMENT, 'warning', j.message, this.file, { span: lineSpan(this.file, j.line, j.col) }));
-    }
-    for (const p of pieces) {
+    // In source order, so diagnostics do not depend on how the input was cut into blocks.
+    const items: (JsonPiece | JsonJunk)[] = junk.length ? [...pieces, ...junk].sort((a, b) => a.line - b.line || a.col - b.col) : pieces;
+    for (const p of items) {
+      if (!('text' in p)) {
+        this.sink(at(CODES.BAD_JSON_DOCUMENT, 'warning', p.message, this.file, { span: lineSpan(this.file, p.line, p.col) }));
+        continue;
+      }
       try {
         out.push({ obj: JSON.parse(p.text) as Record<string, unknown>, record: p.index });
       } catch (err) {

@@ -7,7 +7,8 @@ import type { RawRecord } from './raw-record.ts';
 import { at, CODES, lineSpan, type DiagnosticSink } from '../diagnostics.ts';
 
 export class NdjsonDecoder {
-  private carry: Buffer | null = null;
+  /** Bytes after the last newline seen, kept as pieces (no quadratic concat on long lines). */
+  private carry: Buffer[] = [];
   private line: number;
   private readonly file: string;
   private readonly sink: DiagnosticSink;
@@ -20,20 +21,21 @@ export class NdjsonDecoder {
   }
 
   push(chunk: Buffer, out: RawRecord[]): void {
-    const buf = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
-    const last = buf.lastIndexOf(10);
+    const last = chunk.lastIndexOf(10);
     if (last < 0) {
-      this.carry = Buffer.from(buf);
+      this.carry.push(Buffer.from(chunk));
       return;
     }
-    this.carry = last + 1 < buf.length ? Buffer.from(buf.subarray(last + 1)) : null;
-    this.lines(buf.toString('utf8', 0, last + 1), out);
+    const buf = this.carry.length ? Buffer.concat([...this.carry, chunk]) : chunk;
+    const cut = buf.length - (chunk.length - last);
+    this.carry = cut + 1 < buf.length ? [Buffer.from(buf.subarray(cut + 1))] : [];
+    this.lines(buf.toString('utf8', 0, cut + 1), out);
   }
 
   end(out: RawRecord[]): void {
-    if (this.carry) {
-      const rest = this.carry.toString('utf8');
-      this.carry = null;
+    if (this.carry.length) {
+      const rest = Buffer.concat(this.carry).toString('utf8');
+      this.carry = [];
       this.lines(rest + '\n', out);
     }
   }
