@@ -13,7 +13,7 @@ export interface SourceComment {
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*(?:[.\-][A-Za-z0-9_]+)*$/;
-const WIDTH = 100;
+const WIDTH = 120;
 
 /** A string literal: single-quoted raw form for backslash-heavy text, else double-quoted. */
 export function fmtString(s: string): string {
@@ -75,9 +75,12 @@ const OP_TEXT: Record<string, string> = {
 };
 
 function fmtValues(values: Value[], quant: 'any' | 'all', flags: string | undefined): string {
-  if (values.length === 1 && quant === 'any') return fmtValue(values[0], flags);
+  if (values.length === 1 && quant === 'any') {
+    // `endswith any shells` says what a bare list name would leave implicit.
+    return values[0].kind === 'list' ? `any ${values[0].name}` : fmtValue(values[0], flags);
+  }
   const items = values.map((v) => fmtValue(v, flags));
-  return `${quant === 'all' ? 'all ' : ''}[${items.join(', ')}]`;
+  return `${quant} [${items.join(', ')}]`;
 }
 
 function fmtCompare(e: CompareExpr): string {
@@ -86,7 +89,7 @@ function fmtCompare(e: CompareExpr): string {
   let op = OP_TEXT[e.op];
   const single = e.values.length === 1 && e.quant === 'any';
   if (e.op === 'eq' && e.quant === 'any' && (!single || e.values[0].kind === 'list')) op = 'in';
-  const vals = op === 'in' && single ? fmtValue(e.values[0]) : fmtValues(e.values, e.quant, flags);
+  const vals = op === 'in' ? (single ? fmtValue(e.values[0]) : `[${e.values.map((v) => fmtValue(v)).join(', ')}]`) : fmtValues(e.values, e.quant, flags);
   return `${field} ${op}${e.cased ? ' cased' : ''} ${vals}`;
 }
 
@@ -107,8 +110,9 @@ export function fmtExpr(e: Expr): string {
         .map((a) => {
           const s = fmtExpr(a);
           const ap = PREC[a.kind] ?? 4;
-          // Same-kind children keep their parentheses so the tree round-trips exactly.
-          return ap < p || a.kind === e.kind ? `(${s})` : s;
+          // Same-kind children keep their parentheses so the tree round-trips exactly; an
+          // `and` inside an `or` gets them too, for the reader.
+          return ap < p || a.kind === e.kind || (e.kind === 'or' && a.kind === 'and') ? `(${s})` : s;
         })
         .join(` ${e.kind} `);
     }
@@ -165,7 +169,18 @@ function fmtJson(v: unknown, indent: string): string {
 function fmtBracketList(items: string[], indent: string, lead: number): string {
   const one = `[${items.join(', ')}]`;
   if (one.length + lead + indent.length <= WIDTH) return one;
-  return `[\n${items.map((i) => `${indent}  ${i},`).join('\n')}\n${indent}]`;
+  // Fill lines up to the width, one trailing comma per line.
+  const lines: string[] = [];
+  let line = '';
+  for (const it of items) {
+    const next = line ? `${line} ${it},` : `${it},`;
+    if (line && indent.length + 2 + next.length > WIDTH) {
+      lines.push(line);
+      line = `${it},`;
+    } else line = next;
+  }
+  if (line) lines.push(line);
+  return `[\n${lines.map((l) => `${indent}  ${l}`).join('\n')}\n${indent}]`;
 }
 
 function fmtException(x: ExceptionDecl): string {
@@ -204,7 +219,7 @@ function fmtCondition(e: Expr, indent: string): string {
   const p = PREC[e.kind];
   const parts = e.args.map((a) => {
     const s = fmtExpr(a);
-    return (PREC[a.kind] ?? 4) < p || a.kind === e.kind ? `(${s})` : s;
+    return (PREC[a.kind] ?? 4) < p || a.kind === e.kind || (e.kind === 'or' && a.kind === 'and') ? `(${s})` : s;
   });
   return parts.join(`\n${indent}  ${e.kind} `);
 }

@@ -326,7 +326,7 @@ export class CstToAst {
           const dym = didYouMean(ref.image, lists.keys());
           this.error('LUN2007', `unknown list '${ref.image}' (lists can only include lists declared above them)`, this.tokenSpan(ref), dym ? `did you mean ${dym}?` : undefined);
         }
-      } else {
+      } else if (Object.keys(vc).length && !v.recoveredNode) {
         this.error('LUN1019', 'list items must be literal values (strings, numbers, booleans, null)', this.nodeSpan(v));
       }
     }

@@ -401,8 +401,12 @@ export class LunaParser extends CstParser {
 
   listLiteral = this.RULE('listLiteral', () => {
     this.CONSUME(T.LBracket);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.value) });
-    this.OPTION(() => this.CONSUME2(T.Comma));
+    this.OPTION9(() => {
+      this.SUBRULE(this.value);
+      // A trailing comma before the closing bracket is allowed.
+      this.MANY9({ GATE: () => this.LA(2).tokenType !== T.RBracket, DEF: () => { this.CONSUME9(T.Comma); this.SUBRULE9(this.value); } });
+      this.OPTION8(() => this.CONSUME8(T.Comma));
+    });
     this.CONSUME(T.RBracket);
   });
 
@@ -444,8 +448,12 @@ export class LunaParser extends CstParser {
       {
         ALT: () => {
           this.CONSUME(T.LBracket);
-          this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.nameOrString) });
-          this.OPTION(() => this.CONSUME2(T.Comma));
+          this.OPTION9(() => {
+            this.SUBRULE(this.nameOrString);
+            // A trailing comma before the closing bracket is allowed.
+            this.MANY9({ GATE: () => this.LA(2).tokenType !== T.RBracket, DEF: () => { this.CONSUME9(T.Comma); this.SUBRULE9(this.nameOrString); } });
+            this.OPTION8(() => this.CONSUME8(T.Comma));
+          });
           this.CONSUME(T.RBracket);
         },
       },
@@ -458,8 +466,12 @@ export class LunaParser extends CstParser {
 
   stringList = this.RULE('stringList', () => {
     this.CONSUME(T.LBracket);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.str) });
-    this.OPTION(() => this.CONSUME2(T.Comma));
+    this.OPTION9(() => {
+      this.SUBRULE(this.str);
+      // A trailing comma before the closing bracket is allowed.
+      this.MANY9({ GATE: () => this.LA(2).tokenType !== T.RBracket, DEF: () => { this.CONSUME9(T.Comma); this.SUBRULE9(this.str); } });
+      this.OPTION8(() => this.CONSUME8(T.Comma));
+    });
     this.CONSUME(T.RBracket);
   });
 
@@ -490,8 +502,12 @@ export class LunaParser extends CstParser {
 
   jsonArray = this.RULE('jsonArray', () => {
     this.CONSUME(T.LBracket);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.jsonValue) });
-    this.OPTION(() => this.CONSUME2(T.Comma));
+    this.OPTION9(() => {
+      this.SUBRULE(this.jsonValue);
+      // A trailing comma before the closing bracket is allowed.
+      this.MANY9({ GATE: () => this.LA(2).tokenType !== T.RBracket, DEF: () => { this.CONSUME9(T.Comma); this.SUBRULE9(this.jsonValue); } });
+      this.OPTION8(() => this.CONSUME8(T.Comma));
+    });
     this.CONSUME(T.RBracket);
   });
 }

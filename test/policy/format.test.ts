@@ -122,7 +122,7 @@ const policy: fc.Arbitrary<Policy> = fc.record({
   kind: fc.constant('Policy' as const), name: text, version: fc.constantFrom('1.0.0', '0.1.0-rc.1', 'x'), engine: optional(fc.constantFrom('>=0.1', '^1.2')),
   description: optional(text),
   defaults: fc.dictionary(fc.constantFrom('ProcessCreate', 'NetworkConnect', 'DnsQuery'), fc.constantFrom('log' as const, 'drop' as const)),
-  lists: fc.uniqueArray(fc.record({ name: ident, items: fc.array(scalar, { maxLength: 4 }) }), { maxLength: 2, selector: (l) => l.name }),
+  lists: fc.uniqueArray(fc.record({ name: ident, items: fc.oneof(fc.array(scalar, { maxLength: 4 }), fc.array(text, { minLength: 20, maxLength: 40 })) }), { maxLength: 2, selector: (l) => l.name }),
   macros: fc.array(fc.record({ name: ident, condition: expr }), { maxLength: 2 }),
   rules: fc.array(rule, { maxLength: 3 }), correlations: fc.array(correlation, { maxLength: 1 }), tests: fc.array(test, { maxLength: 2 }),
   agentConfig: optional(fc.dictionary(ident, fc.oneof(scalar, fc.array(scalar, { maxLength: 2 }), fc.dictionary(ident, scalar, { maxKeys: 2 })), { minKeys: 1, maxKeys: 3 })),

@@ -48,6 +48,13 @@ describe('.luna conditions', () => {
     expect(cond('User == null')).toEqual(cmp('User', 'eq', [{ kind: 'null' }]));
     expect(cond('`field` == "x"', 'ScanChange')).toEqual(cmp('field', 'eq', [s('x')]));
   });
+  it('accepts trailing commas in lists', () => {
+    expect(cond('Image in ["/a", "/b",]')).toEqual(cmp('Image', 'eq', [s('/a'), s('/b')]));
+    const { policy, diagnostics } = parse('list l = [\n  "a", "b",\n  "c",\n]\nrule R on ProcessCreate { tags [x, y,] when Image in l }');
+    expect(diagnostics).toEqual([]);
+    expect(policy.lists[0].items).toEqual(['a', 'b', 'c']);
+    expect(policy.rules[0].tags).toEqual(['x', 'y']);
+  });
   it('reads Windows paths in raw strings without escapes', () => {
     expect(cond(String.raw`Image == 'C:\Windows\System32\cmd.exe'`)).toEqual(cmp('Image', 'eq', [s(String.raw`C:\Windows\System32\cmd.exe`)]));
     expect(cond(String.raw`Image == r"C:\Windows\x.exe"`)).toEqual(cmp('Image', 'eq', [s(String.raw`C:\Windows\x.exe`)]));
