@@ -5,7 +5,7 @@
 // when the sink started is not ours: it is rotated aside like the others but marked foreign
 // and kept forever.
 
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Sink } from './types.ts';
 
@@ -55,6 +55,7 @@ export class JsonlSink implements Sink {
     this.keep = opts.keep ?? 5;
     this.bufferBytes = opts.bufferBytes ?? 64 * 1024;
     this.manifestPath = join(dirname(this.path), `.${basename(this.path)}.rotation.json`);
+    mkdirSync(dirname(this.path), { recursive: true });
     this.manifest = this.readManifest();
     this.open();
   }

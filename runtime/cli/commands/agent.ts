@@ -55,23 +55,22 @@ scope the agent monitors only. SIGTERM/SIGINT detach every BPF program cleanly.`
 
   agent
     .command('reload')
-    .description('ask the running agent to reload its bundle (SIGHUP) and report the outcome')
-    .option('--state-dir <dir>', 'the agent state directory', '/run/luna')
-    .option('--bundle <file>', 'switch to this bundle instead of re-reading the current one')
+    .description('ask the running agent to reload its bundle (SIGHUP) and report the outcome (uses --state-dir, and --bundle to switch bundles)')
     .option('--timeout <ms>', 'how long to wait for the outcome', (v) => Number(v), 15000)
     .action(
-      action(async (opts: { stateDir: string; bundle?: string; timeout: number }, cmd: Command) => {
+      action(async (opts: { timeout: number }, cmd: Command) => {
         const { requestReload } = await import('../../agent/run.ts');
-        return requestReload(opts, formatOf(cmd));
+        const g = cmd.optsWithGlobals() as { stateDir: string; bundle?: string };
+        return requestReload({ stateDir: g.stateDir, bundle: g.bundle, timeout: opts.timeout }, formatOf(cmd));
       }),
     );
 
   agent
     .command('status')
-    .description('show the running agent: active revision, last error, counters')
-    .option('--state-dir <dir>', 'the agent state directory', '/run/luna')
+    .description('show the running agent: active revision, last error, counters (uses --state-dir)')
     .action(
-      action(async (opts: { stateDir: string }, cmd: Command) => {
+      action(async (_opts: unknown, cmd: Command) => {
+        const opts = cmd.optsWithGlobals() as { stateDir: string };
         const { readStatus, agentAlive } = await import('../../agent/status.ts');
         const s = readStatus(opts.stateDir);
         if (!s) {
