@@ -9,6 +9,7 @@ export class EventView {
   readonly event: LunaEvent;
   private byLowerName: Map<string, string> | undefined;
   private readonly folded = new Map<string, string>();
+  private present: Array<[string, Exclude<Scalar, null>]> | undefined;
 
   constructor(event: LunaEvent) {
     this.event = event;
@@ -47,8 +48,10 @@ export class EventView {
 
   /** Every present, non-null field as [key, value], in the event's key order. */
   entries(): Array<[string, Exclude<Scalar, null>]> {
-    const out: Array<[string, Exclude<Scalar, null>]> = [];
-    for (const [k, v] of Object.entries(this.event.fields)) if (v !== null && v !== undefined) out.push([k, v]);
-    return out;
+    if (!this.present) {
+      this.present = [];
+      for (const [k, v] of Object.entries(this.event.fields)) if (v !== null && v !== undefined) this.present.push([k, v]);
+    }
+    return this.present;
   }
 }

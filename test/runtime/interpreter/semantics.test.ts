@@ -433,3 +433,38 @@ describe('rules: scope, enabled, exceptions, order', () => {
     expect(Object.keys(ms[1]).sort()).toEqual(['actions', 'ruleId', 'title']);
   });
 });
+
+describe('more edges', () => {
+  it('? is one code point (emoji), * and ? never cross into a missing field', () => {
+    expect(holds(cmp('F', 'glob', 'a?b'), { F: 'a😀b' })).toBe(true);
+    expect(holds(cmp('F', 'glob', '*'), {})).toBe(false);
+    expect(holds(cmp('F', 'glob', '*'), { F: '' })).toBe(true);
+  });
+  it('all with a null value: every value must hold, so null + text never holds', () => {
+    expect(holds(cmp('F', 'eq', [nul, 'x'], { quant: 'all' }), {})).toBe(false);
+    expect(holds(cmp('F', 'eq', [nul, 'x'], { quant: 'all' }), { F: 'x' })).toBe(false);
+    expect(holds(cmp('F', 'eq', [nul, 'x']), { F: 'x' })).toBe(true);
+    expect(holds(cmp('F', 'eq', [nul, 'x']), {})).toBe(true);
+  });
+  it('cidr over a list of blocks', () => {
+    const lists = [{ name: 'private', items: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'] }];
+    expect(holds(cmp('DestinationIp', 'cidr', listRef('private')), { DestinationIp: '172.20.1.1' }, { lists })).toBe(true);
+    expect(holds(cmp('DestinationIp', 'cidr', listRef('private')), { DestinationIp: 'fd12::1' }, { lists })).toBe(true);
+    expect(holds(cmp('DestinationIp', 'cidr', listRef('private')), { DestinationIp: '8.8.8.8' }, { lists })).toBe(false);
+  });
+  it('cased keywords and regex keywords with flags', () => {
+    const kw = (value: string, extra: object): Expr => ({ kind: 'keyword', op: 'contains', values: [str(value)], quant: 'any', cased: false, ...extra }) as Expr;
+    expect(holds(kw('Mimi', { cased: true }), { A: 'mimikatz' })).toBe(false);
+    expect(holds(kw('mimi', { cased: true }), { A: 'mimikatz' })).toBe(true);
+    expect(holds(kw('MIMI', { op: 'regex' }), { A: 'mimikatz' })).toBe(false);
+    expect(holds(kw('MIMI', { op: 'regex', flags: 'i' }), { A: 'mimikatz' })).toBe(true);
+  });
+  it('a regex with the g flag stays stateless across events', () => {
+    const i = createInterpreter([policy([rule('r', cmp('F', 'regex', 'a', { flags: 'gi' }))])]);
+    for (let n = 0; n < 3; n++) expect(i.matchIds(ev({ F: 'xa' }))).toEqual(['r']);
+  });
+  it('timestamps: time part of a missing or null field is missing', () => {
+    expect(holds(cmp('T', 'eq', nul, { timePart: 'hour' }), {})).toBe(true);
+    expect(holds(cmp('T', 'eq', 0, { timePart: 'hour' }), { T: null })).toBe(false);
+  });
+});
