@@ -74,8 +74,8 @@ export function parseNetstat(text: string): Record<string, number> {
   for (let i = 0; i + 1 < lines.length; i += 2) {
     const head = lines[i].split(/\s+/);
     const vals = lines[i + 1].split(/\s+/);
-    const prefix = head[0];
-    if (!prefix || prefix !== vals[0]) continue;
+    const prefix = head[0]?.replace(/:$/, "");
+    if (!prefix || head[0] !== vals[0]) continue;
     for (let k = 1; k < head.length; k++) if (head[k]) out[`${prefix}${head[k]}`] = Number(vals[k]);
   }
   return out;
