@@ -335,7 +335,7 @@ function checkPolicy(policy: Policy, diags: Diagnostic[], ruleIds: Map<string, R
   for (const r of policy.rules) {
     const prev = ruleIds.get(r.id);
     if (prev) {
-      const where = prev.span ? ` (first at ${prev.span.file}:${prev.span.line})` : '';
+      const where = !prev.span ? '' : prev.span.file === r.span?.file ? ` (first at line ${prev.span.line})` : ` (first in ${prev.span.file}:${prev.span.line})`;
       push(ctx, diag('LUN3001', 'error', `duplicate rule id '${r.id}'${where}`, { ...at(r.span, policy), suggestion: 'rule ids must be unique across all loaded policies' }));
     } else ruleIds.set(r.id, r);
     if (r.on.length === 0) push(ctx, diag('LUN2001', 'error', `rule ${r.id} has no event type ('on')`, at(r.span, policy)));

@@ -103,3 +103,16 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
   }
   return best;
 }
+
+/**
+ * Reading order: by file (in the given order, unknown files last), then by position; ties
+ * keep their original order. Used by `luna check` and the golden-file tests.
+ */
+export function sortDiagnostics(diags: readonly Diagnostic[], fileOrder: readonly string[] = []): Diagnostic[] {
+  const order = new Map(fileOrder.map((f, i) => [f, i]));
+  const fileRank = (d: Diagnostic) => order.get(d.span?.file ?? d.file ?? '') ?? fileOrder.length;
+  return diags
+    .map((d, i) => ({ d, i }))
+    .sort((a, b) => fileRank(a.d) - fileRank(b.d) || (a.d.span?.offset ?? -1) - (b.d.span?.offset ?? -1) || a.i - b.i)
+    .map((x) => x.d);
+}

@@ -34,13 +34,9 @@ Examples:
         const { checkPolicies } = await import('../../../policy/check.ts');
         const format = formatOf(cmd);
         const loaded = await loadPolicies(paths);
-        const order = new Map([...loaded.sources.keys()].map((f, i) => [f, i]));
-        const fileOf = (d: { span?: { file: string }; file?: string }) => order.get(d.span?.file ?? d.file ?? '') ?? -1;
+        const { sortDiagnostics } = await import('../../../policy/diagnostics.ts');
         // Reading order: file by file, top to bottom.
-        const diagnostics = [...loaded.diagnostics, ...checkPolicies(loaded.policies)]
-          .map((d, i) => ({ d, i }))
-          .sort((a, b) => fileOf(a.d) - fileOf(b.d) || (a.d.span?.offset ?? 0) - (b.d.span?.offset ?? 0) || a.i - b.i)
-          .map((x) => x.d);
+        const diagnostics = sortDiagnostics([...loaded.diagnostics, ...checkPolicies(loaded.policies)], [...loaded.sources.keys()]);
         const errors = diagnostics.filter((d) => d.severity === 'error').length;
         const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
         const failed = errors > 0 || (opts.strict === true && warnings > 0);
