@@ -32,13 +32,17 @@ export function analyze(ctx: CompileContext): void {
   // (an implying rule's term must be a subset of one of ours) or with an empty-pos term.
   const byLit = new Map<number, number[]>();
   const emptyPos: number[] = [];
+  // Key each term by its rarest literal (any literal of an implying term must be in ours).
+  const uses = new Map<number, number>();
+  for (const r of rules) if (r.dnf) for (const t of r.dnf) for (const p of t.pos) uses.set(p, (uses.get(p) ?? 0) + 1);
+  const rarest = (pos: number[]) => pos.reduce((best, p) => ((uses.get(p) ?? 0) < (uses.get(best) ?? 0) ? p : best), pos[0]);
   rules.forEach((r, i) => {
-    if (!r.enabled || !r.dnf || r.dnf.length === 0) return;
+    if (!r.enabled || !r.dnf || r.dnf.length === 0 || r.dnf.length > 64) return;
     const keys = new Set<number>();
     let empty = false;
     for (const t of r.dnf) {
       if (t.pos.length === 0) empty = true;
-      else keys.add(t.pos[0]);
+      else keys.add(rarest(t.pos));
     }
     if (empty) emptyPos.push(i);
     for (const k of keys) {
@@ -49,8 +53,10 @@ export function analyze(ctx: CompileContext): void {
   });
   rules.forEach((b, bi) => {
     if (!b.enabled || !b.dnf || b.dnf.length === 0) return;
+    if (b.dnf.length > 64) return; // conservative: large rules are not analysed for shadowing
+    // An implying rule needs a term inside b's first term: it is keyed by one of its literals.
     const cands = new Set<number>(emptyPos);
-    for (const t of b.dnf) for (const p of t.pos) for (const c of byLit.get(p) ?? []) cands.add(c);
+    for (const p of b.dnf[0].pos) for (const c of byLit.get(p) ?? []) cands.add(c);
     for (const ai of [...cands].sort((x, y) => x - y)) {
       if (ai === bi) continue;
       const a = rules[ai];

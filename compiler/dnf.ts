@@ -19,7 +19,7 @@ class Blowup extends Error {
 
 export function toDnf(e: NExpr, max: number): DnfResult {
   try {
-    const terms = simplify(dnf(e, max));
+    const terms = simplify(dnf(e, max), true);
     return { terms, size: terms.length };
   } catch (err) {
     if (err instanceof Blowup) return { terms: null, size: err.size };
@@ -51,7 +51,7 @@ function dnf(e: NExpr, max: number): Term[] {
           const t = merge(l, r);
           if (t) next.push(t);
         }
-        acc = simplify(next);
+        acc = simplify(next, acc.length * right.length <= 64);
         if (acc.length > max) throw new Blowup(acc.length);
       }
       return acc;
@@ -60,24 +60,62 @@ function dnf(e: NExpr, max: number): Term[] {
 }
 
 function merge(a: Term, b: Term): Term | null {
-  const pos = uniq([...a.pos, ...b.pos]);
-  const neg = uniq([...a.neg, ...b.neg]);
-  const ps = new Set(pos);
-  for (const n of neg) if (ps.has(n)) return null; // p ∧ ¬p
+  const pos = union(a.pos, b.pos);
+  const neg = union(a.neg, b.neg);
+  if (intersects(pos, neg)) return null; // p ∧ ¬p
   return { pos, neg };
 }
 
+/** Union of two sorted, duplicate-free arrays. */
+function union(a: number[], b: number[]): number[] {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i] < b[j])) out.push(a[i++]);
+    else if (i >= a.length || b[j] < a[i]) out.push(b[j++]);
+    else {
+      out.push(a[i++]);
+      j++;
+    }
+  }
+  return out;
+}
+
+function intersects(a: number[], b: number[]): boolean {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) return true;
+    if (a[i] < b[j]) i++;
+    else j++;
+  }
+  return false;
+}
+
 function uniq(xs: number[]): number[] {
-  return [...new Set(xs)].sort((x, y) => x - y);
+  let sorted = true;
+  for (let i = 1; i < xs.length; i++) if (xs[i] <= xs[i - 1]) { sorted = false; break; }
+  return sorted ? xs : [...new Set(xs)].sort((x, y) => x - y);
 }
 
 /** Drop duplicate and absorbed terms (t ⊇ s ⇒ t is redundant), keep a canonical order. */
-export function simplify(terms: Term[]): Term[] {
-  const norm = terms.map((t) => ({ pos: uniq(t.pos), neg: uniq(t.neg) }));
+export function simplify(terms: Term[], absorbTerms = true): Term[] {
+  const byKey = new Map<string, Term>();
+  for (const t of terms) {
+    const n = { pos: uniq(t.pos), neg: uniq(t.neg) };
+    const k = `${n.pos.join(',')}|${n.neg.join(',')}`;
+    if (!byKey.has(k)) byKey.set(k, n);
+  }
+  const norm = [...byKey.values()];
   norm.sort((a, b) => a.pos.length + a.neg.length - (b.pos.length + b.neg.length) || cmpArr(a.pos, b.pos) || cmpArr(a.neg, b.neg));
   const kept: Term[] = [];
+  // Absorption is an optimization only (quadratic): skip it for very large DNFs.
+  const absorb = absorbTerms && norm.length <= 512;
   for (const t of norm) {
-    if (kept.some((k) => subset(k.pos, t.pos) && subset(k.neg, t.neg))) continue;
+    if (absorb && kept.some((k) => subset(k.pos, t.pos) && subset(k.neg, t.neg))) continue;
     kept.push(t);
   }
   return kept;

@@ -54,11 +54,14 @@ export function junction(isAnd: boolean, args: PExpr[]): PExpr {
     }
     const parts = a.t === (isAnd ? 'and' : 'or') ? (a as { a: PExpr[] }).a : [a];
     for (const p of parts) {
-      const k = JSON.stringify(p);
-      if (!seen.has(k)) {
+      // Duplicate leaves are dropped (cheap key); nested junctions are kept as they are.
+      if (p.t === 'pred') {
+        const q = p.pred;
+        const k = `${p.neg ? 1 : 0}\u0000${q.field}\u0000${q.op}\u0000${typeof q.value}${q.value}\u0000${q.cased ? 1 : 0}${q.flags ?? ''}\u0000${q.sub ?? ''}${q.part ?? ''}`;
+        if (seen.has(k)) continue;
         seen.add(k);
-        out.push(p);
       }
+      out.push(p);
     }
   }
   if (out.length === 0) return isAnd ? TRUE : FALSE;
