@@ -113,14 +113,28 @@ export async function runTestCommand(paths: string[], opts: TestOptions, format:
   } else {
     const out: string[] = [];
     for (const n of notes) out.push(`note: ${n}`);
-    for (const o of outcomes) {
-      const where = o.span ? ` (${o.span.file}:${o.span.line})` : '';
-      out.push(`${o.passed ? '✓' : '✗'} ${o.policy} › ${o.test} [${o.engine}]${o.passed ? '' : where}`);
-      for (const r of o.reasons) out.push(`    ${r}`);
+    // One line per test; engines that agree share it, a failing engine gets its own reasons.
+    const perEngine = engines.map((e) => outcomes.filter((o) => o.engine === e));
+    const count = perEngine[0]?.length ?? 0;
+    for (let i = 0; i < count; i++) {
+      const runs = perEngine.map((list) => list[i]).filter(Boolean);
+      const first = runs[0];
+      const where = first.span ? ` (${first.span.file}:${first.span.line})` : '';
+      const failed = runs.filter((o) => !o.passed);
+      if (failed.length === 0) {
+        out.push(`✓ ${first.policy} › ${first.test} [${runs.map((o) => o.engine).join('+')}]`);
+        continue;
+      }
+      out.push(`✗ ${first.policy} › ${first.test} [${failed.map((o) => o.engine).join('+')}]${where}`);
+      const sameReasons = failed.every((o) => o.reasons.join('\n') === failed[0].reasons.join('\n'));
+      for (const o of sameReasons ? [failed[0]] : failed) {
+        for (const r of o.reasons) out.push(`    ${sameReasons ? '' : `${o.engine}: `}${r}`);
+      }
     }
     if (outcomes.length === 0) out.push('no inline tests found');
     if (properties) out.push(...propertyLines(properties, propertyCases));
-    out.push(`${sum.passed} passed, ${sum.failed} failed (${engines.join(' + ')}) in ${Math.round(ms)} ms`);
+    const failedTests = new Set(outcomes.filter((o) => !o.passed).map((o) => outcomes.filter((x) => x.engine === o.engine).indexOf(o))).size;
+    out.push(`${count - failedTests} passed, ${failedTests} failed (${count} test${count === 1 ? '' : 's'} × ${engines.join(' + ')}) in ${Math.round(ms)} ms`);
     process.stdout.write(out.join('\n') + '\n');
   }
   return sum.failed > 0 || propertiesFailed ? EXIT_FINDINGS : EXIT_OK;

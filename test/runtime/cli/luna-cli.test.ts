@@ -20,7 +20,7 @@ describe('luna test', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('✓ shells › word spawns cmd [interp]');
     expect(r.out).toContain('✓ shells › trusted build user [interp]');
-    expect(r.out).toMatch(/3 passed, 0 failed \(interp\)/);
+    expect(r.out).toMatch(/3 passed, 0 failed \(3 tests × interp\)/);
     expect(r.err).toBe('');
   });
 
