@@ -2,13 +2,12 @@
 // Records are numbered by ordinal (1-based), so record n of an evtx_dump export lines up with
 // the n-th record of its EVTX file; diagnostics point at file:line:col.
 
-import { StringDecoder } from 'node:string_decoder';
 import { ConcatJsonSplitter, type JsonJunk, type JsonPiece } from './concat.ts';
 import type { RawRecord } from './raw-record.ts';
 import { at, CODES, lineSpan, type DiagnosticSink } from '../diagnostics.ts';
 
 export class ConcatJsonDecoder {
-  private readonly text = new StringDecoder('utf8');
+  private readonly text = new TextDecoder('utf-8', { ignoreBOM: true });
   private readonly splitter = new ConcatJsonSplitter();
   private readonly file: string;
   private readonly sink: DiagnosticSink;
@@ -21,14 +20,14 @@ export class ConcatJsonDecoder {
   push(chunk: Buffer, out: RawRecord[]): void {
     const pieces: JsonPiece[] = [];
     const junk: JsonJunk[] = [];
-    this.splitter.push(this.text.write(chunk), pieces, junk);
+    this.splitter.push(this.text.decode(chunk, { stream: true }), pieces, junk);
     this.emit(pieces, junk, out);
   }
 
   end(out: RawRecord[]): void {
     const pieces: JsonPiece[] = [];
     const junk: JsonJunk[] = [];
-    const rest = this.text.end();
+    const rest = this.text.decode();
     if (rest) this.splitter.push(rest, pieces, junk);
     this.splitter.end(junk);
     this.emit(pieces, junk, out);
