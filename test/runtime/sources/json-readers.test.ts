@@ -79,6 +79,16 @@ describe('NDJSON', () => {
     expect(events[0].timestamp).toBe('2020-10-19T12:28:44.333Z');
   });
 
+  it('a file full of bad lines reports 100 of them and a summary, and still reads the good ones', async () => {
+    const lines = readFileSync(SAM, 'utf8').split('\n').filter((l) => l.trim()).slice(0, 10);
+    const body = Array.from({ length: 250 }, (_, i) => (i % 2 ? lines[i % 10] : '{oops')).join('\n');
+    const { events, diags } = await all(put('many-bad.json', body + '\n'));
+    expect(events).toHaveLength(125);
+    expect(diags).toHaveLength(101);
+    expect(diags[99].span!.line).toBe(199);
+    expect(diags[100]).toMatchObject({ code: 'LUN6610', message: expect.stringContaining('25 more LUN6610') });
+  });
+
   it('batches hold at most batchSize events', async () => {
     const { events, batches } = await all(SAM, { batchSize: 100 });
     expect(events).toHaveLength(915);

@@ -178,4 +178,19 @@ describe('Sysmon configuration diagnostics', () => {
     expect(logged(m.policies, { EventID: 3, DestinationPort: 1024 }).logged).toBe(false);
     expect(logged(m.policies, { EventID: 3, DestinationPort: 10240 }).logged).toBe(true);
   });
+  it('a nameless match reports the RuleName left over from an earlier partial match (SysmonCommon rules.c)', () => {
+    const r = importSysmonText(
+      'carry.xml',
+      CONFIG(
+        '<RuleGroup groupRelation="or"><ProcessCreate onmatch="exclude"><Rule name="ex-partial" groupRelation="and"><Image condition="image">x.exe</Image><CommandLine condition="contains">never-matches</CommandLine></Rule></ProcessCreate></RuleGroup>' +
+          '<RuleGroup groupRelation="or"><ProcessCreate onmatch="include"><Rule name="partial" groupRelation="and"><Image condition="image">a.exe</Image><CommandLine condition="contains">zzz</CommandLine></Rule><User condition="is">bob</User></ProcessCreate></RuleGroup>',
+      ),
+    );
+    expect(logged(r.policies, { EventID: 1, Image: 'C:\\a.exe', CommandLine: 'x', User: 'bob' })).toMatchObject({ logged: true, ruleName: 'partial' });
+    expect(logged(r.policies, { EventID: 1, Image: 'C:\\a.exe', CommandLine: 'zzz', User: 'bob' })).toMatchObject({ logged: true, ruleName: 'partial' });
+    expect(logged(r.policies, { EventID: 1, Image: 'C:\\x.exe', CommandLine: 'y', User: 'bob' })).toMatchObject({ logged: true, ruleName: 'ex-partial' });
+    expect(logged(r.policies, { EventID: 1, Image: 'C:\\b.exe', CommandLine: 'y', User: 'bob' })).toMatchObject({ logged: true, ruleName: null });
+    const { sysmonToPolicy } = importSysmonText.length ? { sysmonToPolicy: undefined } : { sysmonToPolicy: undefined };
+    void sysmonToPolicy;
+  });
 });

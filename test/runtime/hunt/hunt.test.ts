@@ -1,0 +1,163 @@
+// luna hunt end to end: detections with source and author, filters, output formats, workers,
+// correlations (spec example with events written here), EVTX input, bad input.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runHunt } from '../../../runtime/hunt/run.ts';
+import type { Detection } from '../../../runtime/hunt/detection.ts';
+
+const repoRoot = resolve(import.meta.dirname, '../../..');
+const corpus = resolve(repoRoot, '../shared/corpus/sigma');
+const luna = resolve(repoRoot, 'bin/luna');
+const examples = resolve(repoRoot, 'examples/sigma');
+const demoLog = resolve(repoRoot, 'examples/logs/sysmon-security-demo.ndjson');
+
+async function hunt(rules: string[], logs: string[], extra: Partial<Parameters<typeof runHunt>[0]> = {}) {
+  const out: Detection[] = [];
+  const summary = await runHunt({ rules, logs, onDetection: (d) => out.push(d), ...extra });
+  return { out, summary };
+}
+
+const run = (args: string[]) => spawnSync(luna, args, { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+
+describe('luna hunt', () => {
+  it('finds the demo attacks, keeps source/record/author, applies the filter and the 4688 mapping', async () => {
+    const { out, summary } = await hunt([examples], [demoLog]);
+    const got = out.map((d) => `${d.record}:${d.title}`);
+    expect(got).toEqual([
+      '2:Whoami Execution',
+      '3:Local Account and Group Discovery via net.exe',
+      '3:Discovery Burst on One Host',
+      '4:Encoded PowerShell Command Line',
+      '6:Run Key Persistence from a User-Writable Path',
+      '7:Script Host Connecting Outside the Internal Network',
+      '12:Failed Logons Followed by a Successful Logon',
+      '14:Whoami Execution',
+    ]);
+    expect(summary.events).toBe(14);
+    for (const d of out) {
+      expect(d.author).toBe('Luna examples');
+      expect(d.source_file).toBe(demoLog);
+    }
+    // record 5 (net.exe on the admin jump host) is silenced by the Sigma filter
+    expect(out.some((d) => d.record === 5)).toBe(false);
+    // record 14 is a Security 4688 event matched through the field renames
+    expect(out.find((d) => d.record === 14)!.event_type).toBe('WinEvent');
+    // the chained correlation lists its contributing events (3 failures + the success)
+    const chain = out.find((d) => d.kind === 'correlation' && d.correlation!.type === 'temporal_ordered')!;
+    expect(chain.correlation!.events.map((e) => e.record)).toEqual([9, 10, 11, 12]);
+    expect(chain.correlation!.group).toEqual({ TargetUserName: 'bob' });
+    // base rules of a generate:false correlation do not report on their own
+    expect(out.some((d) => d.title === 'Failed Logon' || d.title === 'Successful Logon')).toBe(false);
+  });
+
+  it('filters by level, tag and time range', async () => {
+    const high = await hunt([examples], [demoLog], { filter: { minLevel: 'high' } });
+    expect(high.out.every((d) => ['high', 'critical'].includes(d.level!))).toBe(true);
+    expect(high.out.length).toBe(4);
+    const tag = await hunt([examples], [demoLog], { filter: { tags: ['attack.t1059*'] } });
+    expect(tag.out.map((d) => d.record)).toEqual([4]);
+    const time = await hunt([examples], [demoLog], { filter: { since: Date.parse('2026-11-20T09:04:00Z'), until: Date.parse('2026-11-20T09:06:00Z') } });
+    expect(time.out.map((d) => d.record)).toEqual([6, 7]);
+  });
+
+  it('gives the same detections, in source order, with --workers 2', async () => {
+    const ndjson = join(mkdtempSync(join(tmpdir(), 'luna-hunt-')), 'many.ndjson');
+    const lines = readFileSync(demoLog, 'utf8').trim().split('\n');
+    // 40 copies, shifted in time so that correlations stay per copy
+    const all: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      for (const l of lines) {
+        const o = JSON.parse(l);
+        const t = new Date(Date.parse(o['@timestamp']) + i * 3_600_000).toISOString();
+        o['@timestamp'] = o.TimeCreated = t;
+        all.push(JSON.stringify(o));
+      }
+    }
+    writeFileSync(ndjson, all.join('\n') + '\n');
+    const one = await hunt([examples], [ndjson], { workers: 1 });
+    const two = await hunt([examples], [ndjson], { workers: 2 });
+    expect(one.out.length).toBe(40 * 8);
+    expect(two.summary.workers).toBe(2);
+    expect(two.out).toEqual(one.out);
+  });
+
+  it('implements the spec\'s chained correlation example on events written for it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'luna-corr-'));
+    const log = join(dir, 'security.ndjson');
+    const ev = (t: string, id: number, user: string) => JSON.stringify({ '@timestamp': t, Channel: 'Security', EventID: id, User: user, Computer: 'dc1' });
+    const lines: string[] = [];
+    // alice: 10 failures within 10 minutes, then a success → alert
+    for (let i = 0; i < 10; i++) lines.push(ev(`2024-05-01T10:0${i}:00Z`, 4625, 'alice'));
+    lines.push(ev('2024-05-01T10:09:30Z', 4624, 'alice'));
+    // bob: 9 failures then a success → nothing; carol: success first, then 10 failures → nothing
+    for (let i = 0; i < 9; i++) lines.push(ev(`2024-05-01T11:0${i}:00Z`, 4625, 'bob'));
+    lines.push(ev('2024-05-01T11:09:30Z', 4624, 'bob'));
+    lines.push(ev('2024-05-01T12:00:00Z', 4624, 'carol'));
+    for (let i = 0; i < 10; i++) lines.push(ev(`2024-05-01T12:0${i}:10Z`, 4625, 'carol'));
+    writeFileSync(log, lines.join('\n') + '\n');
+    const { out } = await hunt([resolve(corpus, 'correlation/spec-examples/correlation_failed_logins_followed_by_success.yml')], [log]);
+    expect(out.map((d) => [d.title, d.correlation?.group])).toEqual([
+      ['Correlation - Multiple Failed Logins Followed by Successful Login', { User: 'alice' }],
+    ]);
+    expect(out[0].author).toBe('Florian Roth (Nextron Systems)');
+    expect(out[0].correlation!.events.map((e) => e.record)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  });
+
+  it('reads EVTX: record ids are EVTX record ids', async () => {
+    const t = JSON.parse(readFileSync(resolve(corpus, 'regression/MANIFEST.json'), 'utf8'))[0];
+    const { out } = await hunt([resolve(corpus, 'rules', t.rule_path)], [resolve(corpus, 'regression', t.evtx)]);
+    expect(out.length).toBeGreaterThanOrEqual(t.match_count ?? 1);
+    const json = readFileSync(resolve(corpus, 'regression', t.json), 'utf8');
+    for (const d of out) {
+      expect(d.rule_id).toBe(t.rule_id);
+      expect(json).toContain(`"EventRecordID": ${d.record}`);
+    }
+  });
+
+  it('CLI: JSONL with the required keys, CSV, table, exit codes', () => {
+    const j = run(['hunt', '-r', 'examples/sigma', '--output', 'jsonl', 'examples/logs']);
+    expect(j.status).toBe(1);
+    const rows = j.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows).toHaveLength(8);
+    for (const r of rows) for (const k of ['rule_id', 'title', 'level', 'author', 'source_file', 'record', 'timestamp']) expect(r).toHaveProperty(k);
+    expect(j.stderr).toMatch(/8 detection\(s\) from 7 rule\(s\) in 14 events/);
+    const c = run(['hunt', '-r', 'examples/sigma', '--output', 'csv', '--level', 'critical', 'examples/logs']);
+    expect(c.stdout.trim().split('\n')).toEqual([
+      'rule_id,title,level,author,source_file,record,timestamp,event_type,kind,tags',
+      expect.stringMatching(/^5d8e1f37-.*,Failed Logons Followed by a Successful Logon,critical,Luna examples,examples\/logs\/sysmon-security-demo.ndjson,12,/),
+    ]);
+    const t = run(['hunt', '-r', 'examples/sigma', 'examples/logs']);
+    expect(t.stdout).toMatch(/^TIME +LEVEL +RULE/);
+    const none = run(['hunt', '-r', 'examples/sigma', '--level', 'critical', '--since', '2030-01-01', 'examples/logs']);
+    expect(none.status).toBe(0);
+    const bad = run(['hunt', '-r', 'examples/sigma', '--output', 'xml', 'examples/logs']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--output must be table, jsonl or csv/);
+    const missing = run(['hunt', '-r', 'examples/sigma', 'no/such/file.evtx']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/no\/such\/file\.evtx/);
+    expect(missing.stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+  });
+
+  it('CLI: luna import sigma writes .luna files and the JSON fidelity report', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'luna-import-'));
+    const r = run(['import', 'sigma', 'examples/sigma', '-o', join(dir, 'out'), '--report', join(dir, 'report.json')]);
+    expect(r.status).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+    expect(report.rules.length).toBe(12); // 7 rules, 3 correlations, 1 filter (+1 in the chain file)
+    for (const e of report.rules) {
+      expect(['exact', 'warning', 'rejected']).toContain(e.status);
+      expect(e).toHaveProperty('path');
+      expect(e).toHaveProperty('id');
+      expect(Array.isArray(e.reasons)).toBe(true);
+    }
+    const text = readFileSync(join(dir, 'out/proc_creation_recon_whoami.luna'), 'utf8');
+    expect(text).toMatch(/Detection Rule License/);
+    expect(text).toMatch(/author "Luna examples"/);
+    expect(text).toMatch(/3e2d8c91-2a47-4f0e-8f4b-5b8e2f1c7d02/);
+    void execFileSync;
+  });
+});
