@@ -70,11 +70,21 @@ export async function* readEventLines(paths: string[]): AsyncGenerator<InputItem
     }
     const rl = createInterface({ input: stream, crlfDelay: Infinity });
     let line = 0;
-    for await (const raw of rl) {
-      line++;
-      const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
-      if (!text.trim()) continue;
-      yield parseEventLine(text, name, line);
+    try {
+      for await (const raw of rl) {
+        line++;
+        const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+        if (!text.trim()) continue;
+        yield parseEventLine(text, name, line);
+      }
+    } catch (err) {
+      // e.g. EISDIR: the path opened but cannot be read as a file; go on with the next input.
+      yield {
+        kind: 'error',
+        file: name,
+        line: 0,
+        diagnostic: diag('LUN6103', 'error', `cannot read ${name}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file: name }),
+      };
     }
   }
 }

@@ -74,6 +74,7 @@ export async function runEvalCommand(events: string[], opts: EvalOptions, format
   };
   let index = 0;
   let bad = 0;
+  let evaluated = 0;
   for await (const item of readEventLines(events)) {
     if (item.kind === 'error') {
       bad++;
@@ -84,10 +85,13 @@ export async function runEvalCommand(events: string[], opts: EvalOptions, format
       continue;
     }
     const matches = matcher.match(item.event);
+    evaluated++;
     buf.push(verdictLine(index++, verdict(item.event, matches, defaults), matches));
     if (buf.length >= 256) await flush();
   }
   await flush();
-  if (broken && format === 'human') process.stderr.write(`${bad} malformed input record${bad === 1 ? '' : 's'} skipped\n`);
+  if (broken && format === 'human') {
+    process.stderr.write(`${bad} input problem${bad === 1 ? '' : 's'} reported above; every other record was evaluated (${evaluated} event${evaluated === 1 ? '' : 's'})\n`);
+  }
   return broken ? EXIT_USAGE : EXIT_OK;
 }
