@@ -28,6 +28,28 @@ export interface OpenEventsOptions {
   raw?: boolean;
   /** Name used in diagnostics and `SourcedEvent.file` (default: the path). */
   file?: string;
+  /**
+   * At most this many diagnostics of one code per file (default 100); the rest are counted and
+   * summed up in one final diagnostic, so a badly damaged file cannot flood the output.
+   */
+  maxDiagnosticsPerCode?: number;
+}
+
+/** A per-file diagnostic sink that keeps the first `max` of each code and counts the rest. */
+function limited(sink: DiagnosticSink, file: string, max: number): { sink: DiagnosticSink; flush(): void } {
+  const seen = new Map<string, number>();
+  return {
+    sink(d) {
+      const n = (seen.get(d.code) ?? 0) + 1;
+      seen.set(d.code, n);
+      if (n <= max) sink(d);
+    },
+    flush() {
+      for (const [code, n] of seen) {
+        if (n > max) sink(at(code, 'warning', `${n - max} more ${code} diagnostics in this file were not shown (${n} in all)`, file));
+      }
+    },
+  };
 }
 
 function convert(batch: RawRecord[], file: string, keepRaw: boolean, evtx: boolean, sink: DiagnosticSink, out: SourcedEvent[]): void {
@@ -51,7 +73,15 @@ function convert(batch: RawRecord[], file: string, keepRaw: boolean, evtx: boole
 export function* readEventsSync(source: string | LogSlice, opts: OpenEventsOptions = {}): Generator<SourcedEvent[]> {
   const path = typeof source === 'string' ? source : source.path;
   const file = opts.file ?? path;
-  const sink = opts.onDiagnostic ?? (() => {});
+  const lim = limited(opts.onDiagnostic ?? (() => {}), file, opts.maxDiagnosticsPerCode ?? 100);
+  try {
+    yield* eventsOfSlice(source, path, file, lim.sink, opts);
+  } finally {
+    lim.flush();
+  }
+}
+
+function* eventsOfSlice(source: string | LogSlice, path: string, file: string, sink: DiagnosticSink, opts: OpenEventsOptions): Generator<SourcedEvent[]> {
   const slice = typeof source === 'string' ? wholeFile(path, file, sink) : source;
   if (!slice) return;
   const size = opts.batchSize ?? 1000;
@@ -73,7 +103,15 @@ export function* readEventsSync(source: string | LogSlice, opts: OpenEventsOptio
  */
 export async function* openEvents(path: string, opts: OpenEventsOptions = {}): AsyncGenerator<SourcedEvent[]> {
   const file = opts.file ?? path;
-  const sink = opts.onDiagnostic ?? (() => {});
+  const lim = limited(opts.onDiagnostic ?? (() => {}), file, opts.maxDiagnosticsPerCode ?? 100);
+  try {
+    yield* asyncEvents(path, file, lim.sink, opts);
+  } finally {
+    lim.flush();
+  }
+}
+
+async function* asyncEvents(path: string, file: string, sink: DiagnosticSink, opts: OpenEventsOptions): AsyncGenerator<SourcedEvent[]> {
   const slice = wholeFile(path, file, sink);
   if (!slice) return;
   const size = opts.batchSize ?? 1000;
