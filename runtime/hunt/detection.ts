@@ -13,6 +13,8 @@ export interface Detection {
   tags: string[];
   source_file: string;
   record: number;
+  /** System/EventRecordID of the event, when it has one. */
+  event_record_id?: number;
   timestamp: string | null;
   event_type: string | null;
   kind: 'rule' | 'correlation';

@@ -121,7 +121,10 @@ function ruleInfo(r: RuleDecl): RuleInfo {
 }
 
 /** The table matcher when the compiler is available (and compiles), else the interpreter. */
-export async function createMatcher(rules: HuntRules, kind: MatcherKind = 'auto'): Promise<{ matcher: Matcher; kind: 'tables' | 'interpreter' | 'bundle'; diagnostics: Diagnostic[] }> {
+export async function createMatcher(
+  rules: HuntRules,
+  kind: MatcherKind = 'auto',
+): Promise<{ matcher: Matcher; kind: 'tables' | 'interpreter' | 'bundle'; diagnostics: Diagnostic[]; compiled?: unknown }> {
   if (rules.bundleMatcher) {
     if (rules.policies.length) throw new Error('--rules: give either a bundle or policy/Sigma files, not both');
     return { matcher: rules.bundleMatcher, kind: 'bundle', diagnostics: [] };
@@ -132,7 +135,7 @@ export async function createMatcher(rules: HuntRules, kind: MatcherKind = 'auto'
       const { createTableMatcher } = await import('../tables/matcher.ts');
       const r = compilePolicies(rules.policies);
       const errors = r.diagnostics.filter((d) => d.severity === 'error');
-      if (errors.length === 0 || kind === 'tables') return { matcher: createTableMatcher(r.compiled), kind: 'tables', diagnostics: r.diagnostics };
+      if (errors.length === 0 || kind === 'tables') return { matcher: createTableMatcher(r.compiled), kind: 'tables', diagnostics: r.diagnostics, compiled: r.compiled };
     } catch (err) {
       if (kind === 'tables') throw err;
     }

@@ -22,8 +22,9 @@ export interface HuntOptions {
   limits?: CorrelationLimits;
   onDetection?: (d: Detection) => void;
   onProgress?: (events: number) => void;
-  /** Pre-loaded rules (benchmarks reuse them across runs). */
+  /** Pre-loaded rules and matcher (benchmarks reuse them across runs). */
   loaded?: HuntRules;
+  prepared?: Awaited<ReturnType<typeof createMatcher>>;
 }
 
 export interface RuleSummary {
@@ -54,7 +55,7 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
   const t0 = performance.now();
   const rules = opts.loaded ?? (await loadHuntRules(opts.rules, { sigma: opts.sigma }));
   const diagnostics: Diagnostic[] = [...rules.diagnostics];
-  const m = await createMatcher(rules, opts.matcher ?? 'auto');
+  const m = opts.prepared ?? (await createMatcher(rules, opts.matcher ?? 'auto'));
   diagnostics.push(...m.diagnostics.filter((d) => d.severity === 'error'));
   const engine = createCorrelationEngine(rules.correlations, opts.limits);
   const needFields = new Map<string, string[]>();
@@ -95,7 +96,9 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
     lastTime = time;
     for (const id of h.ruleIds) {
       if (!engine.suppressed.has(id)) {
-        emit({ ...base(id), source_file: h.file, record: h.record, timestamp: h.timestamp ?? null, event_type: h.type, kind: 'rule' });
+        const d: Detection = { ...base(id), source_file: h.file, record: h.record, timestamp: h.timestamp ?? null, event_type: h.type, kind: 'rule' };
+        if (h.eventRecordId !== undefined && !Number.isNaN(h.eventRecordId)) d.event_record_id = h.eventRecordId;
+        emit(d);
       }
       if (engine.inputs.has(id)) {
         for (const a of engine.push({ ruleId: id, time, fields: h.fields ?? {}, refs: [{ source_file: h.file, record: h.record, rule_id: id }] })) emitAlert(a);
@@ -120,7 +123,7 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
     }
   } else {
     const slices = files.flatMap((f) => splitForWorkers(f, workers, { onDiagnostic: (d) => diagnostics.push(d) }));
-    const compiled = m.kind === 'tables' ? await compiledFor(rules) : undefined;
+    const compiled = m.kind === 'tables' ? m.compiled : undefined;
     let progressed = 0;
     await runPool(slices, workers, { kind: m.kind as 'tables' | 'interpreter', compiled, policies: m.kind === 'interpreter' ? rules.policies : undefined, needFields: [...needFields] }, take, (n) => {
       progressed += n;
@@ -143,11 +146,6 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
     diagnostics,
   };
 }
-async function compiledFor(rules: HuntRules): Promise<unknown> {
-  const { compilePolicies } = await import('../../compiler/index.ts');
-  return compilePolicies(rules.policies).compiled;
-}
-
 /** Hand slices to N workers as they free up; deliver results strictly in slice order. */
 async function runPool(
   slices: LogSlice[],

@@ -14,6 +14,8 @@ export interface Hit {
   timestamp?: string;
   type: string;
   ruleIds: string[];
+  /** The Windows System/EventRecordID when the event has one (EVTX re-exports renumber records). */
+  eventRecordId?: number;
   /** Only the fields correlations over these rules need (group-by, aliases, value field). */
   fields?: Record<string, Scalar>;
 }
@@ -39,6 +41,8 @@ export function scanSource(
       if (ms.length === 0) continue;
       const hit: Hit = { file: se.file, record: se.record, type: se.event.type, ruleIds: ms.map((m) => m.ruleId) };
       if (se.timestamp !== undefined) hit.timestamp = se.timestamp;
+      const erid = se.event.fields.EventRecordID;
+      if (erid !== undefined && erid !== null && erid !== '') hit.eventRecordId = Number(erid);
       if (needFields.size) {
         let fields: Record<string, Scalar> | undefined;
         for (const id of hit.ruleIds) {

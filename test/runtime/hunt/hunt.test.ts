@@ -106,15 +106,19 @@ describe('luna hunt', () => {
     expect(out[0].correlation!.events.map((e) => e.record)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
   });
 
-  it('reads EVTX: record ids are EVTX record ids', async () => {
+  it('reads EVTX: record = the EVTX record number, event_record_id = System/EventRecordID', async () => {
     const t = JSON.parse(readFileSync(resolve(corpus, 'regression/MANIFEST.json'), 'utf8'))[0];
     const { out } = await hunt([resolve(corpus, 'rules', t.rule_path)], [resolve(corpus, 'regression', t.evtx)]);
     expect(out.length).toBeGreaterThanOrEqual(t.match_count ?? 1);
     const json = readFileSync(resolve(corpus, 'regression', t.json), 'utf8');
     for (const d of out) {
       expect(d.rule_id).toBe(t.rule_id);
-      expect(json).toContain(`"EventRecordID": ${d.record}`);
+      expect(d.record).toBeGreaterThan(0);
+      expect(json).toContain(`"EventRecordID": ${d.event_record_id}`);
     }
+    // the JSON export of the same log gives the same event record ids
+    const fromJson = await hunt([resolve(corpus, 'rules', t.rule_path)], [resolve(corpus, 'regression', t.json)]);
+    expect(fromJson.out.map((d) => d.event_record_id)).toEqual(out.map((d) => d.event_record_id));
   });
 
   it('CLI: JSONL with the required keys, CSV, table, exit codes', () => {
@@ -147,7 +151,8 @@ describe('luna hunt', () => {
     const r = run(['import', 'sigma', 'examples/sigma', '-o', join(dir, 'out'), '--report', join(dir, 'report.json')]);
     expect(r.status).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
-    expect(report.rules.length).toBe(12); // 7 rules, 3 correlations, 1 filter (+1 in the chain file)
+    expect(report.rules.length).toBe(11); // 7 rules, 3 correlations, 1 filter
+    expect(report.rules.find((e: { kind: string }) => e.kind === "filter").status).toBe("exact");
     for (const e of report.rules) {
       expect(['exact', 'warning', 'rejected']).toContain(e.status);
       expect(e).toHaveProperty('path');
