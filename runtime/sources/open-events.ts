@@ -2,7 +2,7 @@
 // Each raw record is shape-normalised, flattened and classified once here, with
 // runtime/events/classify.ts (flattenRecord, toLunaEvent), whatever format it came from.
 
-import type { LunaEvent } from '../../policy/ast.ts';
+import type { LunaEvent, Scalar } from '../../policy/ast.ts';
 import { flattenRecord, toLunaEvent } from '../events/classify.ts';
 import { readRaw, readRawSync, wholeFile, type LogSlice } from './raw.ts';
 import type { RawRecord } from './json/raw-record.ts';
@@ -52,11 +52,32 @@ function limited(sink: DiagnosticSink, file: string, max: number): { sink: Diagn
   };
 }
 
+/** How often the flat fast path was taken (tests assert it really runs). */
+export const flatFastPath = { taken: 0, slow: 0 };
+
+/**
+ * flattenRecord for the common flat NDJSON row, without copying: when every value is a scalar
+ * and nothing would be hoisted or dropped, flattenRecord returns a field-for-field copy of the
+ * row, so the row itself is used. Anything else goes through flattenRecord. A differential test
+ * (test/runtime/sources/flat-fast-path.test.ts) holds the two together over the whole corpus.
+ */
+export function flattenFast(obj: Record<string, unknown>): Record<string, Scalar> {
+  for (const k in obj) {
+    const v = obj[k];
+    if ((v !== null && typeof v === 'object') || v === undefined || k === '' || k === '__proto__' || !Object.hasOwn(obj, k)) {
+      flatFastPath.slow++;
+      return flattenRecord(obj);
+    }
+  }
+  flatFastPath.taken++;
+  return obj as Record<string, Scalar>;
+}
+
 function convert(batch: RawRecord[], file: string, keepRaw: boolean, evtx: boolean, sink: DiagnosticSink, out: SourcedEvent[]): void {
   for (const r of batch) {
     try {
       const obj = evtx ? r.obj : normalizeShape(r.obj, () => sink(at(CODES.LENIENT_XML, 'warning', `record ${r.record}: the embedded event XML is not well-formed (truncated?); its fields were recovered best-effort`, file, { record: r.record })));
-      const ev: SourcedEvent = { event: toLunaEvent(flattenRecord(obj)), file, record: r.record };
+      const ev: SourcedEvent = { event: toLunaEvent(evtx ? flattenRecord(obj) : flattenFast(obj)), file, record: r.record };
       // The event's own time (System/TimeCreated) first: record headers of re-exported EVTX
       // files can be zero (1601-01-01).
       const ts = recordTime(obj) ?? (r.timestamp && !r.timestamp.startsWith('1601') ? r.timestamp : undefined);

@@ -1,0 +1,46 @@
+// The flat-row fast path of the readers (the row itself is used as the field map) must give
+// exactly what runtime/events/classify.ts flattenRecord gives: checked over every JSON record
+// of the corpus and over generated rows, with counters proving both paths really ran.
+
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { flattenRecord } from '../../../runtime/events/classify.ts';
+import { flatFastPath, flattenFast } from '../../../runtime/sources/open-events.ts';
+import { normalizeShape } from '../../../runtime/sources/shapes.ts';
+import { otrfRoot, walk } from './corpus.ts';
+
+describe('flat fast path', () => {
+  it('equals flattenRecord on every OTRF record', () => {
+    const before = { ...flatFastPath };
+    let n = 0;
+    for (const f of walk(otrfRoot, '.json')) {
+      for (const line of readFileSync(f, 'utf8').split('\n')) {
+        if (!line.trim()) continue;
+        const a = normalizeShape(JSON.parse(line));
+        const b = normalizeShape(JSON.parse(line));
+        expect(flattenFast(a)).toEqual(flattenRecord(b));
+        n++;
+      }
+    }
+    expect(n).toBe(15950);
+    expect(flatFastPath.taken - before.taken).toBeGreaterThan(6000); // rows with a nested value (Logstash `host: {…}`, …) take the slow path
+    expect(flatFastPath.slow - before.slow).toBeGreaterThan(50); // nested rows (Syslog <Event>) took the slow path
+  });
+
+  it('equals flattenRecord on generated rows, flat and not (property)', () => {
+    const key = fc.oneof(fc.constantFrom('', '__proto__', 'EventID', 'Event', 'System', 'EventData', 'a.b', 'constructor'), fc.string({ maxLength: 6 }));
+    const scalar = fc.oneof(fc.string({ maxLength: 5 }), fc.integer(), fc.double({ noNaN: true }), fc.boolean(), fc.constant(null));
+    const value = fc.oneof({ weight: 6, arbitrary: scalar }, { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 3 }), scalar, { maxKeys: 2 }) }, { weight: 1, arbitrary: fc.array(scalar, { maxLength: 2 }) });
+    const before = { ...flatFastPath };
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, value), { maxLength: 8 }), (pairs) => {
+        const text = '{' + pairs.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',') + '}';
+        expect(flattenFast(JSON.parse(text))).toEqual(flattenRecord(JSON.parse(text)));
+      }),
+      { numRuns: 1000, seed: 3 },
+    );
+    expect(flatFastPath.taken - before.taken).toBeGreaterThan(100);
+    expect(flatFastPath.slow - before.slow).toBeGreaterThan(100);
+  });
+});
