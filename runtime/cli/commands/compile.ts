@@ -75,6 +75,10 @@ Examples:
         const diagnostics = [...loaded.diagnostics, ...result.diagnostics];
         printDiagnostics(diagnostics, format, loaded.sources);
         if (diagnostics.some((d) => d.severity === 'error')) return EXIT_USAGE;
+        if (loaded.policies.length === 0) {
+          printDiagnostics([{ code: 'LUN4017', severity: 'error', message: `no policies to compile in ${paths.join(', ')}`, suggestion: 'check the paths and the warnings above (rejected rules)' }], format);
+          return EXIT_USAGE;
+        }
         const sourceCommit = opts.sourceCommit ?? (await gitHead());
         if (sourceCommit !== undefined && !/^[0-9a-f]{7,64}$/.test(sourceCommit)) {
           printDiagnostics([{ code: 'LUN0003', severity: 'error', message: `--source-commit must be a hex commit id, got '${sourceCommit}'` }], format);
