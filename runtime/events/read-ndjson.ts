@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import type { LunaEvent } from '../../policy/ast.ts';
 import { diag, type Diagnostic } from '../../policy/diagnostics.ts';
 import { flattenRecord, toLunaEvent } from './classify.ts';
+import { jsonErrorOffset } from './json-error.ts';
 
 export type InputItem =
   | { kind: 'event'; event: LunaEvent; file: string; line: number }
@@ -23,13 +24,12 @@ export function parseEventLine(text: string, file: string, line: number): InputI
     value = JSON.parse(text);
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    const pos = /position (\d+)/.exec(msg);
-    const col = pos ? Number(pos[1]) + 1 : 1;
+    const col = Math.max(0, jsonErrorOffset(text)) + 1;
     return {
       kind: 'error',
       file,
       line,
-      diagnostic: diag('LUN6101', 'error', `malformed JSON event: ${msg.replace(/ in JSON at position \d+.*$/s, '')}`, { span: spanAt(file, line, col, text) }),
+      diagnostic: diag('LUN6101', 'error', `malformed JSON event: ${msg.replace(/ in JSON at position \d+.*$/s, '').replace(/, ".*" is not valid JSON$/s, '')}`, { span: spanAt(file, line, col, text) }),
     };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
