@@ -90,3 +90,29 @@ for (const name of ['olaf_sysmonconfig.xml', 'swift_sysmonconfig-export.xml']) {
   console.log(`    interpreter       ${Math.round(iRate).toLocaleString('en-US').padStart(12)}`);
   console.log(`    ratio tables/interpreter ${(tRate / iRate).toFixed(1)}×`);
 }
+
+// The cost of reproducing SysmonCommon's left-over RuleName (extra rules), side by side.
+{
+  const file = path.join(configs, 'olaf_sysmonconfig.xml');
+  const config = readSysmonConfig(parseXml(decodeXmlBytes(readFileSync(file), file).decoded!.text, file).doc!).config!;
+  const withCarry = [sysmonToPolicy(config, { name: 'with', file })];
+  const without = [sysmonToPolicy(config, { name: 'without', file, carryOverNames: false })];
+  const events = fc.sample(sysmonEvents(config), { numRuns: 20_000, seed: 43 });
+  const mA = createTableMatcher(compilePolicies(withCarry).compiled);
+  const mB = createTableMatcher(compilePolicies(without).compiled);
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let k = 0; k < 7; k++) {
+    for (const [m, xs] of [[mA, a], [mB, b]] as const) {
+      const t0 = performance.now();
+      let n = 0;
+      for (const e of events) n += m.match(e).length;
+      xs.push(events.length / ((performance.now() - t0) / 1000));
+      if (n < 0) console.log(n);
+    }
+  }
+  console.log(`\nolaf: left-over RuleName rules (${withCarry[0].rules.length} vs ${without[0].rules.length} rules), compiled tables, interleaved, median of 7:`);
+  console.log(`  with    ${Math.round(median(a)).toLocaleString('en-US').padStart(10)} events/s`);
+  console.log(`  without ${Math.round(median(b)).toLocaleString('en-US').padStart(10)} events/s   (with/without ${(median(a) / median(b)).toFixed(2)}×)`);
+}
+

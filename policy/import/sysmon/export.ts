@@ -159,6 +159,8 @@ export function exportSysmon(policies: Policy[], opts: { schemaVersion?: string 
   for (const p of policies) {
     for (const r of p.rules) {
       if (!r.enabled) continue;
+      // Imported Sysmon quirk rules (left-over RuleName) are implied by the lists themselves.
+      if (r.meta?.sysmonCarryOver) continue;
       if (r.on.length !== 1 || !RULE_ELEMENTS.has(r.on[0])) {
         skip(r, `it applies to ${r.on.join(', ')}; Sysmon filters one Sysmon event type per element`);
         continue;

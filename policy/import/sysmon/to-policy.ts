@@ -154,6 +154,8 @@ export function filterExpr(f: SysmonFilter, list: Pick<SysmonList, 'series' | 'c
 interface NamedUnit {
   expr: Expr;
   name: string;
+  /** Position of the unit's first filter in the list (evaluation order). */
+  position: number;
   /** Where the unit starts in the XML (its first filter), for diagnostics. */
   span?: Span;
 }
@@ -196,9 +198,9 @@ function namedUnits(list: SysmonList): NamedUnit[] {
   if (list.relation === 'or') {
     const units: NamedUnit[] = [];
     for (const it of list.items) {
-      if (it.kind === 'filter') units.push({ expr: filterExpr(it.filter, list), name: it.filter.name, span: it.filter.span });
-      else if (it.rule.relation === 'or') for (const f of it.rule.filters) units.push({ expr: filterExpr(f, list), name: f.name, span: f.span });
-      else units.push({ expr: aggExpr(it.rule, list), name: it.rule.name, span: it.rule.span });
+      if (it.kind === 'filter') units.push({ expr: filterExpr(it.filter, list), name: it.filter.name, span: it.filter.span, position: it.filter.position });
+      else if (it.rule.relation === 'or') for (const f of it.rule.filters) units.push({ expr: filterExpr(f, list), name: f.name, span: f.span, position: f.position });
+      else units.push({ expr: aggExpr(it.rule, list), name: it.rule.name, span: it.rule.span, position: it.rule.filters[0].position });
     }
     // Consecutive units with the same name are one rule (readability, fewer rules).
     const merged: NamedUnit[] = [];
@@ -212,7 +214,7 @@ function namedUnits(list: SysmonList): NamedUnit[] {
   const cond = listCondition(list);
   const all: SysmonFilter[] = list.items.flatMap((it) => (it.kind === 'filter' ? [it.filter] : it.rule.filters));
   const names = new Set(all.map((f) => f.name));
-  if (names.size <= 1) return [{ expr: cond, name: all[0]?.name ?? '' }];
+  if (names.size <= 1) return [{ expr: cond, name: all[0]?.name ?? '', position: 0 }];
   // Which named filter was the last one evaluated-and-matched?
   const candidates: { position: number; name: string; when: Expr | true }[] = [];
   const topByField = new Map<string, SysmonFilter[]>();
@@ -243,16 +245,78 @@ function namedUnits(list: SysmonList): NamedUnit[] {
   candidates.sort((a, b) => b.position - a.position);
   const units: NamedUnit[] = [];
   for (const c of candidates) {
-    units.push({ expr: c.when === true ? cond : and([cond, c.when]), name: c.name });
+    units.push({ expr: c.when === true ? cond : and([cond, c.when]), name: c.name, position: 0 });
     if (c.when === true) return units;
   }
-  units.push({ expr: cond, name: '' });
+  units.push({ expr: cond, name: '', position: 0 });
   return units;
+}
+
+/**
+ * Names a list sets while it is evaluated *without* deciding. SysmonCommon writes RuleName on
+ * every matching named filter and never clears it before a decision, so a later match by a
+ * nameless filter reports the name left over from a partial match (an AND <Rule> whose first
+ * filters matched, or a failing AND list's matched filters). Each event: the filter position,
+ * the name, and the condition under which this name was written.
+ */
+interface NameEvent {
+  position: number;
+  name: string;
+  cond: Expr;
+}
+
+function nameEvents(list: SysmonList): NameEvent[] {
+  const out: NameEvent[] = [];
+  // Proper prefixes of AND <Rule>s (a full match decides, so it is no leftover).
+  const prefixes = (filters: SysmonFilter[], guard: Expr[], full: boolean) => {
+    const upto = full ? filters.length : filters.length - 1;
+    for (let j = 0; j < upto; j++) {
+      if (filters[j].name === '') continue;
+      out.push({ position: filters[j].position, name: filters[j].name, cond: and([...guard, ...filters.slice(0, j + 1).map((f) => filterExpr(f, list))]) });
+    }
+  };
+  if (list.relation === 'or') {
+    for (const it of list.items) if (it.kind === 'rule' && it.rule.relation === 'and') prefixes(it.rule.filters, [], false);
+    return out;
+  }
+  // A failing AND list: an item is evaluated only while no earlier item failed for good.
+  const lastPos = new Map<string, number>();
+  for (const it of list.items) if (it.kind === 'filter') lastPos.set(it.filter.field, it.filter.position);
+  const fieldOr = (field: string) => or(list.items.flatMap((it) => (it.kind === 'filter' && it.filter.field === field ? [filterExpr(it.filter, list)] : [])));
+  const passed = (pos: number): Expr[] => {
+    const g: Expr[] = [];
+    for (const [field, last] of lastPos) if (last < pos) g.push(fieldOr(field));
+    for (const it of list.items) if (it.kind === 'rule' && it.rule.filters[it.rule.filters.length - 1].position < pos) g.push(aggExpr(it.rule, list));
+    return g;
+  };
+  const seen = new Map<string, SysmonFilter[]>();
+  for (const it of list.items) {
+    if (it.kind === 'filter') {
+      const f = it.filter;
+      const earlier = seen.get(f.field) ?? [];
+      if (f.name !== '') {
+        const notEarlier = earlier.length ? [not(or(earlier.map((e) => filterExpr(e, list))))] : [];
+        out.push({ position: f.position, name: f.name, cond: and([...passed(f.position), ...notEarlier, filterExpr(f, list)]) });
+      }
+      seen.set(f.field, [...earlier, f]);
+    } else if (it.rule.relation === 'and') {
+      prefixes(it.rule.filters, passed(it.rule.filters[0].position), true);
+    } else {
+      it.rule.filters.forEach((f, k) => {
+        if (f.name === '') return;
+        const before = it.rule.filters.slice(0, k).map((e) => filterExpr(e, list));
+        out.push({ position: f.position, name: f.name, cond: and([...passed(f.position), ...(before.length ? [not(or(before))] : []), filterExpr(f, list)]) });
+      });
+    }
+  }
+  return out;
 }
 
 export interface ToPolicyOptions {
   name: string;
   file: string;
+  /** Reproduce SysmonCommon's left-over RuleName for nameless matches (default true). */
+  carryOverNames?: boolean;
 }
 
 export function sysmonToPolicy(config: SysmonConfig, opts: ToPolicyOptions): Policy {
@@ -278,16 +342,19 @@ export function sysmonToPolicy(config: SysmonConfig, opts: ToPolicyOptions): Pol
       ...lists.filter((l) => l.onmatch === 'exclude').reverse(),
       ...lists.filter((l) => l.onmatch === 'include').reverse(),
     ];
+    // Names left over by lists evaluated earlier (see nameEvents).
+    const prior: NameEvent[] = [];
     for (const list of ordered) {
       // An empty list never matches (it only sets the default).
       if (list.items.length === 0) continue;
       const units = namedUnits(list);
+      const own = opts.carryOverNames === false ? [] : nameEvents(list);
       units.forEach((u, k) => {
         const n = docIndex.get(list)! + 1;
         // Prefixed with the policy name: ids must be unique across every loaded policy.
         const id = `${opts.name}-${type}-${list.onmatch}-${n}${units.length > 1 ? `-${k + 1}` : ''}`;
         const where = list.groupName ? ` in RuleGroup "${list.groupName}"` : '';
-        rules.push({
+        const base: RuleDecl = {
           id,
           title: u.name || `${type} ${list.onmatch} list #${n}${where}`,
           tags: [],
@@ -300,8 +367,25 @@ export function sysmonToPolicy(config: SysmonConfig, opts: ToPolicyOptions): Pol
           enabled: true,
           meta: { sysmonList: list.onmatch, sysmonRelation: list.relation, sysmonElement: `${list.span.file}:${list.span.line}` },
           span: u.span ?? list.span,
-        });
+        };
+        if (u.name === '' && opts.carryOverNames !== false) {
+          // A nameless match reports the latest name written before it: one rule per
+          // candidate, latest first, in front of the nameless rule itself.
+          const before = [...prior, ...(list.relation === 'or' ? own.filter((e) => e.position < u.position) : [])];
+          before.reverse().forEach((c, j) => {
+            rules.push({
+              ...base,
+              id: `${id}-carry-${j + 1}`,
+              title: `${base.title} (RuleName left over from an earlier partial match)`,
+              ruleName: c.name,
+              condition: and([c.cond, u.expr]),
+              meta: { ...base.meta, sysmonCarryOver: 'SysmonCommon reports the name of an earlier partial match when the deciding filter has none' },
+            });
+          });
+        }
+        rules.push(base);
       });
+      prior.push(...own);
     }
   }
   return {

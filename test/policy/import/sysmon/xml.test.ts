@@ -190,7 +190,5 @@ describe('Sysmon configuration diagnostics', () => {
     expect(logged(r.policies, { EventID: 1, Image: 'C:\\a.exe', CommandLine: 'zzz', User: 'bob' })).toMatchObject({ logged: true, ruleName: 'partial' });
     expect(logged(r.policies, { EventID: 1, Image: 'C:\\x.exe', CommandLine: 'y', User: 'bob' })).toMatchObject({ logged: true, ruleName: 'ex-partial' });
     expect(logged(r.policies, { EventID: 1, Image: 'C:\\b.exe', CommandLine: 'y', User: 'bob' })).toMatchObject({ logged: true, ruleName: null });
-    const { sysmonToPolicy } = importSysmonText.length ? { sysmonToPolicy: undefined } : { sysmonToPolicy: undefined };
-    void sysmonToPolicy;
   });
 });
