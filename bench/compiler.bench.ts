@@ -1,0 +1,110 @@
+// Compiler benchmark: the table matcher against the reference interpreter on the same
+// events (events/s and ratio, measured side by side), compile time, bundle build and load
+// time — for a generated 3,000-rule Sysmon-shaped policy and, when present, the SigmaHQ
+// corpus. Medians over several runs. Run: node bench/compiler.bench.ts (or npm run bench).
+
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { LunaEvent, Policy } from '../policy/ast.ts';
+import { compilePolicies } from '../compiler/index.ts';
+import { createTableMatcher } from '../runtime/tables/matcher.ts';
+import { createInterpreter } from '../runtime/interpreter/index.ts';
+import { buildBundle } from '../runtime/bundle/write.ts';
+import { verifyBundle } from '../runtime/bundle/load.ts';
+import { generateSigningKeys } from '../runtime/bundle/keys.ts';
+import { generateEvents, generatePolicy } from '../test/compiler/helpers/generate.ts';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function throughput(match: (e: LunaEvent) => unknown, events: LunaEvent[], minMs = 300): number {
+  let n = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < minMs) {
+    for (const e of events) match(e);
+    n += events.length;
+    t = performance.now();
+  }
+  return (n / (t - t0)) * 1000;
+}
+
+function benchPolicy(label: string, policies: Policy[], events: LunaEvent[], interpEvents: LunaEvent[]): void {
+  const compileMs: number[] = [];
+  let compiled = compilePolicies(policies).compiled;
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    compiled = compilePolicies(policies).compiled;
+    compileMs.push(performance.now() - t0);
+  }
+  const keys = generateSigningKeys();
+  const buildMs: number[] = [];
+  let bytes = new Uint8Array();
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    bytes = buildBundle(compiled, { privateKey: keys.privatePem, policies }).bytes;
+    buildMs.push(performance.now() - t0);
+  }
+  const loadMs: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    const r = verifyBundle(bytes, { publicKey: keys.publicPem });
+    loadMs.push(performance.now() - t0);
+    if (!r.ok) throw new Error(`bundle refused: ${r.diagnostics.map((d) => d.message).join('; ')}`);
+  }
+  const tm = createTableMatcher(compiled);
+  const ref = createInterpreter(policies);
+  // Warm up both, then alternate runs so machine noise hits them alike.
+  throughput((e) => tm.match(e), events, 200);
+  throughput((e) => ref.match(e), interpEvents, 200);
+  const tRates: number[] = [];
+  const iRates: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    tRates.push(throughput((e) => tm.match(e), events));
+    iRates.push(throughput((e) => ref.match(e), interpEvents));
+  }
+  let matched = 0;
+  for (const e of events) if (tm.matchIds(e).length) matched++;
+  const rules = policies.reduce((n, p) => n + p.rules.length, 0);
+  const tMed = median(tRates);
+  const iMed = median(iRates);
+  console.log(`\n${label}: ${fmt(rules)} rules, ${fmt(compiled.predicates.length)} predicates, ${fmt(events.length)} events (${((matched / events.length) * 100).toFixed(1)}% match ≥1 rule)`);
+  console.log(`  table matcher      ${fmt(tMed).padStart(12)} events/s   (runs: ${tRates.map(fmt).join(', ')})`);
+  console.log(`  interpreter        ${fmt(iMed).padStart(12)} events/s   (runs: ${iRates.map(fmt).join(', ')})`);
+  console.log(`  ratio              ${(tMed / iMed).toFixed(1).padStart(12)}×`);
+  console.log(`  compile            ${median(compileMs).toFixed(1).padStart(12)} ms  (median of ${RUNS})`);
+  console.log(`  bundle build+sign  ${median(buildMs).toFixed(1).padStart(12)} ms  (${fmt(bytes.length)} bytes)`);
+  console.log(`  bundle load+verify ${median(loadMs).toFixed(1).padStart(12)} ms  (first ${loadMs[0].toFixed(1)} ms; size, signature, hashes, schema, tables, self-tests)`);
+}
+
+const gen = generatePolicy(3000, 1);
+const genEvents = generateEvents(20000, 3000, 2);
+benchPolicy('generated Sysmon-shaped policy', [gen], genEvents, genEvents.slice(0, 2000));
+
+const corpus = resolve(import.meta.dirname, '../../shared/corpus');
+if (existsSync(join(corpus, 'sigma/rules')) && !process.env.BENCH_SKIP_SIGMA) {
+  const { loadPolicies } = await import('../policy/load.ts');
+  const { readEventsSync } = await import('../runtime/sources/index.ts');
+  const loaded = await loadPolicies([join(corpus, 'sigma/rules')]);
+  const events: LunaEvent[] = [];
+  const { readdirSync, statSync } = await import('node:fs');
+  const walk = (d: string, out: string[] = []): string[] => {
+    for (const e of readdirSync(d).sort()) {
+      const p = join(d, e);
+      if (statSync(p).isDirectory()) walk(p, out);
+      else if (/\.(json|log)$/.test(e)) out.push(p);
+    }
+    return out;
+  };
+  for (const f of walk(join(corpus, 'events/otrf')).slice(0, 6)) {
+    for (const batch of readEventsSync(f)) for (const s of batch) events.push(s.event);
+    if (events.length > 20000) break;
+  }
+  benchPolicy('SigmaHQ rules on OTRF events', loaded.policies, events.slice(0, 20000), events.slice(0, 500));
+} else {
+  console.log('\n(SigmaHQ corpus benchmark skipped: corpus not found or BENCH_SKIP_SIGMA set)');
+}
