@@ -118,7 +118,8 @@ export function decodeXmlBytes(bytes: Uint8Array, file: string): { decoded?: Dec
     }
     return { decoded: { text: body.toString('utf8'), encoding: 'utf-8', bom }, diagnostics };
   }
-  if (bom) return fail(`${file} starts with a UTF-8 byte order mark but declares encoding "${enc}"`, 1, 0);
+  // A UTF-8 BOM with another declared 8-bit encoding: Sysmon skips the BOM and parses with
+  // the declared encoding (xml.cpp passes doc->encoding explicitly), so do the same.
   if (LATIN1.has(enc)) return { decoded: { text: body.toString('latin1'), encoding: 'iso-8859-1', bom }, diagnostics };
   if (CP1252.has(enc)) {
     return { decoded: { text: new TextDecoder('windows-1252').decode(body), encoding: 'windows-1252', bom }, diagnostics };

@@ -29,6 +29,8 @@ describe('encodings', () => {
     ['UTF-16LE without BOM', Buffer.from(xml.replace('UTF-8', 'UTF-16'), 'utf16le')],
     ['UTF-16BE with BOM', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(xml.replace('UTF-8', 'UTF-16'), 'utf16le').swap16()])],
     ['ISO-8859-1 declared', Buffer.from(xml.replace('UTF-8', 'ISO-8859-1'), 'latin1')],
+    // Sysmon skips the BOM and honours the declaration (SysmonCommon test file iso8859-utf8bom-iso8859enc.xml).
+    ['UTF-8 BOM + ISO-8859-1 declared and used', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(xml.replace('UTF-8', 'ISO-8859-1'), 'latin1')])],
   ];
   for (const [name, bytes] of variants) {
     it(`${name}: decodes and matches case-insensitively`, () => {
