@@ -1,6 +1,6 @@
 // Ed25519 keys for bundle signing (node:crypto): PEM files, PKCS#8 private / SPKI public.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { DiagnosticError, diag } from '../../policy/diagnostics.ts';
 
 export function generateSigningKeys(): { privatePem: string; publicPem: string; keyId: string } {
@@ -38,8 +38,13 @@ export function privateKeyFrom(pemOrPath: string | KeyObject): KeyObject {
   }
 }
 
+/** A public key from PEM text, a PEM file path, or base64 of the raw 32-byte Ed25519 key. */
 export function publicKeyFrom(pemOrPath: string | KeyObject): KeyObject {
   if (typeof pemOrPath !== 'string') return pemOrPath.type === 'private' ? createPublicKey(pemOrPath) : pemOrPath;
+  const raw = /^[A-Za-z0-9+/_-]{42,44}={0,2}$/.test(pemOrPath.trim()) ? Buffer.from(pemOrPath.trim(), 'base64') : undefined;
+  if (raw && raw.length === 32 && !existsSync(pemOrPath)) {
+    return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
+  }
   const pem = pemOrPath.includes('-----BEGIN') ? pemOrPath : readKeyText(pemOrPath, 'public key');
   try {
     const k = createPublicKey(pem);

@@ -22,9 +22,16 @@ import {
 
 export const DEFAULT_MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
 
+type KeyInput = string | KeyObject;
+
 export interface LoadOptions {
-  /** Pinned public key (PEM text, path, or KeyObject): the signature is then required. */
-  publicKey?: string | KeyObject;
+  /** Pinned public key(s) (PEM text, PEM file path, base64 raw key, or KeyObject): a
+   *  signature by one of them is then required. `keys` / `trustedKeys` are aliases. */
+  publicKey?: KeyInput | KeyInput[];
+  keys?: KeyInput[];
+  trustedKeys?: KeyInput[];
+  /** Name used in diagnostics when loading from bytes. */
+  path?: string;
   /** The last accepted revision: a lower revision is a rollback and is refused. */
   minRevision?: number;
   maxBytes?: number;
@@ -59,7 +66,7 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 export function verifyBundle(input: string | Uint8Array, opts: LoadOptions = {}): VerifyResult {
   const t0 = performance.now();
-  const file = typeof input === 'string' ? input : '<bundle>';
+  const file = typeof input === 'string' ? input : (opts.path ?? '<bundle>');
   const max = opts.maxBytes ?? DEFAULT_MAX_BUNDLE_BYTES;
   const refuse = (code: string, message: string, extra: Partial<Diagnostic> = {}): VerifyResult => ({
     ok: false, diagnostics: [diag(code, 'error', message, { file, ...extra })],
@@ -101,8 +108,13 @@ export function verifyBundle(input: string | Uint8Array, opts: LoadOptions = {})
   let verified = false;
   let keyId: string | undefined;
   const sigBytes = entries.get(SIGNATURE_FILE);
-  if (opts.publicKey !== undefined) {
-    const key = publicKeyFrom(opts.publicKey);
+  const pinned = [opts.publicKey ?? [], opts.keys ?? [], opts.trustedKeys ?? []].flat();
+  if (pinned.length) {
+    const keys = new Map<string, KeyObject>();
+    for (const k of pinned) {
+      const obj = publicKeyFrom(k);
+      keys.set(keyIdOf(obj), obj);
+    }
     if (!sigBytes) return { ...refuse('LUN4006', 'bundle is not signed, but a public key is pinned', { suggestion: 'sign it with: luna sign <bundle> --key <name>.key' }), manifest };
     let sig: SignatureFile;
     try {
@@ -110,9 +122,9 @@ export function verifyBundle(input: string | Uint8Array, opts: LoadOptions = {})
     } catch {
       return { ...refuse('LUN4007', `${SIGNATURE_FILE} is not valid JSON`), manifest };
     }
-    const want = keyIdOf(key);
     if (sig.alg !== 'ed25519' || typeof sig.signature !== 'string') return { ...refuse('LUN4007', `unsupported signature algorithm '${String(sig.alg)}'`), manifest };
-    if (sig.keyId !== want) return { ...refuse('LUN4007', `bundle is signed by key ${sig.keyId}, not by the pinned key ${want}`), manifest };
+    const key = keys.get(sig.keyId);
+    if (!key) return { ...refuse('LUN4007', `bundle is signed by key ${sig.keyId}, not by the pinned key${keys.size > 1 ? 's' : ''} ${[...keys.keys()].join(', ')}`), manifest };
     if (!verify(null, manifestBytes, key, Buffer.from(sig.signature, 'base64'))) {
       return { ...refuse('LUN4007', 'signature does not verify: the manifest was modified after signing'), manifest };
     }

@@ -148,3 +148,23 @@ describe('bundle refusals', () => {
     }
   });
 });
+
+describe('pinned key forms', () => {
+  it('accepts several trusted keys (agent aliases), PEM files and raw base64 keys', async () => {
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { createPublicKey } = await import('node:crypto');
+    const dir = mkdtempSync(join(tmpdir(), 'luna-keys-'));
+    writeFileSync(join(dir, 'k.pub'), keys.publicPem);
+    const raw = Buffer.from(createPublicKey(keys.publicPem).export({ format: 'jwk' }).x as string, 'base64url').toString('base64');
+    for (const k of [join(dir, 'k.pub'), raw]) {
+      const r = verifyBundle(signed, { trustedKeys: [other.publicPem, k], now: NOW });
+      expect(r.diagnostics).toEqual([]);
+      expect(r.bundle!.verified).toBe(true);
+    }
+    const r = verifyBundle(signed, { keys: [other.publicPem], now: NOW, path: 'agent.lbundle' });
+    expect(code(r)).toEqual(['LUN4007']);
+    expect(r.diagnostics[0].file).toBe('agent.lbundle');
+  });
+});
