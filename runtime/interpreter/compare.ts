@@ -3,7 +3,7 @@
 
 import type { CompareOp, Scalar } from '../../policy/ast.ts';
 import { ipInCidr } from './cidr.ts';
-import { globToRegExp } from './glob.ts';
+import { compileGlob, globMatch, type GlobProgram } from './glob.ts';
 import { asInteger, asNumber, toText } from './values.ts';
 
 export type Present = Exclude<Scalar, null>;
@@ -18,16 +18,16 @@ export interface CompareOptions {
 
 /** Compiled patterns, cached for the interpreter's lifetime (rules reuse them on every event). */
 export class PatternCache {
-  private readonly globs = new Map<string, RegExp>();
+  private readonly globs = new Map<string, GlobProgram>();
   private readonly regexes = new Map<string, RegExp | Error>();
 
-  glob(pattern: string): RegExp {
-    let re = this.globs.get(pattern);
-    if (!re) {
-      re = globToRegExp(pattern);
-      this.globs.set(pattern, re);
+  glob(pattern: string): GlobProgram {
+    let prog = this.globs.get(pattern);
+    if (!prog) {
+      prog = compileGlob(pattern);
+      this.globs.set(pattern, prog);
     }
-    return re;
+    return prog;
   }
 
   /** The compiled regex, or the Error that compiling it raised (an invalid regex never matches). */
@@ -70,7 +70,7 @@ export function compareScalars(
     case 'glob': {
       const pattern = fold(toText(expected));
       if (opts.literal) return actualText() === pattern;
-      return cache.glob(pattern).test(actualText());
+      return globMatch(cache.glob(pattern), actualText());
     }
     case 'contains':
       return actualText().includes(fold(toText(expected)));

@@ -12,6 +12,7 @@
 
 import type { CompareExpr, ExceptionDecl, Expr, KeywordExpr, RuleDecl, Scalar, Value } from '../../policy/ast.ts';
 import { compareScalars, type PatternCache, type Present } from './compare.ts';
+import { globMatch } from './glob.ts';
 import type { EventView } from './event-view.ts';
 import type { Scope } from './scope.ts';
 import { timePartOf } from './time-part.ts';
@@ -117,7 +118,7 @@ export function keywordHoldsIn(
   const text = expr.cased ? toText(value) : ctx.view.foldedText(key);
   const kw = expr.cased ? toText(c.value) : toText(c.value).toLowerCase();
   if (expr.op === 'contains' || c.literal) return expr.op === 'contains' ? text.includes(kw) : text === kw;
-  return ctx.cache.glob(kw).test(text);
+  return globMatch(ctx.cache.glob(kw), text);
 }
 
 /** The first field where the keyword candidate occurs, or undefined. */

@@ -36,20 +36,48 @@ export function parseGlob(pattern: string): GlobToken[] {
   return out;
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/** A pattern ready to match: one entry per code point of literal text, or a wildcard. */
+export type GlobProgram = Array<string | typeof STAR | typeof ONE>;
+export const STAR: unique symbol = Symbol('*');
+export const ONE: unique symbol = Symbol('?');
+
+export function compileGlob(pattern: string): GlobProgram {
+  const out: GlobProgram = [];
+  for (const t of parseGlob(pattern)) {
+    if (t.kind === 'star') {
+      if (out[out.length - 1] !== STAR) out.push(STAR); // `**` is `*`
+    } else if (t.kind === 'one') out.push(ONE);
+    else out.push(...Array.from(t.text));
+  }
+  return out;
 }
 
-/** An anchored RegExp for the pattern; `s` so that `*` and `?` also span line breaks. */
-export function globToRegExp(pattern: string): RegExp {
-  let src = '';
-  for (const t of parseGlob(pattern)) {
-    if (t.kind === 'star') src += '[\\s\\S]*';
-    else if (t.kind === 'one') src += '[\\s\\S]';
-    else src += escapeRegExp(t.text);
+/**
+ * Whole-text wildcard match, the textbook way: walk text and pattern, remember the last `*`
+ * and retry from one character further on a mismatch. O(text × pattern) in the worst case —
+ * no regex backtracking blow-up on patterns like `*a*a*a*b`.
+ */
+export function globMatch(program: GlobProgram, text: string): boolean {
+  const s = Array.from(text); // code points, so `?` is one character as in Sigma tools
+  let si = 0;
+  let pi = 0;
+  let starP = -1;
+  let starS = 0;
+  while (si < s.length) {
+    const p = program[pi];
+    if (pi < program.length && p !== STAR && (p === ONE || p === s[si])) {
+      si++;
+      pi++;
+    } else if (p === STAR) {
+      starP = pi++;
+      starS = si;
+    } else if (starP >= 0) {
+      pi = starP + 1;
+      si = ++starS;
+    } else return false;
   }
-  // 'u' so that `?` is one code point (an emoji counts as one character, as in Sigma tools).
-  return new RegExp(`^${src}$`, 'u');
+  while (program[pi] === STAR) pi++;
+  return pi === program.length;
 }
 
 /** True when the pattern has no unescaped wildcard (so glob equals plain equality). */

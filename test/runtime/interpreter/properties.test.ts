@@ -99,3 +99,37 @@ describe('boolean structure and explain', () => {
     expect(matches).toBeLessThan(runs - runs / 20);
   });
 });
+
+describe('glob matcher vs a regex oracle', () => {
+  // Oracle: the same Sigma wildcard rules written as an anchored RegExp.
+  const oracle = (pattern: string, value: string) => {
+    let src = '';
+    for (let i = 0; i < pattern.length; i++) {
+      const c = pattern[i];
+      if (c === '\\' && '*?\\'.includes(pattern[i + 1] ?? 'end')) src += `\\${pattern[++i]}`;
+      else if (c === '\\') src += '\\\\';
+      else if (c === '*') src += '[\\s\\S]*';
+      else if (c === '?') src += '[\\s\\S]';
+      else src += c.replace(/[.+^${}()|[\]/]/g, '\\$&');
+    }
+    return new RegExp(`^${src}$`, 'u').test(value);
+  };
+  it('agrees on generated patterns and values', () => {
+    let hits = 0;
+    const unit = fc.constantFrom('a', 'b', '*', '?', '\\', '.', '😀');
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 7 }), fc.string({ unit: fc.constantFrom('a', 'b', '\\', '*', '😀', '.'), maxLength: 7 }), (p, v) => {
+        const want = oracle(p, v);
+        expect(holds(cmp('F', 'glob', p, { cased: true }), { F: v })).toBe(want);
+        if (want) hits++;
+      }),
+      { numRuns: 1500 },
+    );
+    expect(hits).toBeGreaterThan(30); // about 6% of generated pairs match
+  });
+  it('no catastrophic backtracking (a backtracking regex would not finish within the test timeout)', () => {
+    const long = 'a'.repeat(20_000);
+    expect(holds(cmp('F', 'glob', '*a*a*a*a*a*a*b'), { F: long })).toBe(false);
+    expect(holds(cmp('F', 'glob', '*a*a*a*a*a*a*a'), { F: long })).toBe(true);
+  });
+});
