@@ -49,6 +49,10 @@ export class BpfDriver {
   readonly attached: string[] = [];
   private obj: unknown;
   private links: unknown[] = [];
+  /** Links by program name (for optional programs switched with the tables). */
+  private named = new Map<string, unknown>();
+  /** Optional programs the current tables do not need (not attached). */
+  private off = new Set<string>();
   private fds = new Map<string, number>();
   private glob: GlobCfg;
   private worker?: Worker;
@@ -104,30 +108,98 @@ export class BpfDriver {
     // Fail open: generation 0 and 1 start with loaded = 0 (array maps are zeroed).
     this.writeGlob();
     await this.startReader();
+    this.attachAll();
+  }
+
+  /** Attach every program (tracing + cgroup connect hooks); links are unpinned. */
+  private attachAll(): void {
+    const L = libbpf();
     const skip = new Set(this.opts.skip ?? []);
     for (const name of PROGRAMS) {
-      if (skip.has(name)) continue;
+      if (skip.has(name) || this.off.has(name) || this.named.has(name)) continue;
       const link = L.attach(L.findProgram(this.obj, name));
       if (!link) throw new Error(`attaching ${name} failed (errno ${L.errno()})`);
       this.links.push(link);
+      this.named.set(name, link);
       this.attached.push(name);
     }
     // Connect hooks go on the scope cgroup (or the cgroup2 root when the scope is the system).
     const cgdir = this.scope?.path ?? cgroup2Root();
-    if (cgdir) {
+    if (cgdir && CGROUP_PROGRAMS.some((n) => !skip.has(n) && !this.named.has(n))) {
       const fd = openSync(cgdir, fsc.O_RDONLY | fsc.O_DIRECTORY);
       try {
         for (const name of CGROUP_PROGRAMS) {
-          if (skip.has(name)) continue;
+          if (skip.has(name) || this.named.has(name)) continue;
           const link = L.attachCgroup(L.findProgram(this.obj, name), fd);
           if (!link) throw new Error(`attaching ${name} to ${cgdir} failed (errno ${L.errno()})`);
           this.links.push(link);
+          this.named.set(name, link);
           this.attached.push(name);
         }
       } finally {
         closeSync(fd);
       }
     }
+  }
+
+  /**
+   * Run time per program (needs BPF_ENABLE_STATS, see libbpf().enableStats()): bpf_prog_info
+   * run_time_ns (offset 192) and run_cnt (200), name at 64.
+   */
+  programStats(): { name: string; runTimeNs: number; runCount: number }[] {
+    const L = libbpf();
+    const out: { name: string; runTimeNs: number; runCount: number }[] = [];
+    for (const name of [...PROGRAMS, ...CGROUP_PROGRAMS]) {
+      const p = L.findProgram(this.obj, name);
+      if (!p) continue;
+      const fd = L.progFd(p);
+      if (fd < 0) continue;
+      const info = Buffer.alloc(256);
+      if (L.objInfo(fd, info)) continue;
+      out.push({ name, runTimeNs: Number(info.readBigUInt64LE(192)), runCount: Number(info.readBigUInt64LE(200)) });
+    }
+    return out;
+  }
+
+  /** Detach every program but keep maps and tables (benchmarks compare attached/detached). */
+  detach(): void {
+    const L = libbpf();
+    for (const l of this.links.splice(0)) L.linkDestroy(l);
+    this.attached.length = 0;
+    this.named.clear();
+  }
+
+  /**
+   * The raw syscall hooks run for every syscall of every process, so they are attached only
+   * when the tables need them: sys_enter for file/ptrace events, sys_exit for inbound accepts
+   * (sent only when NetworkConnect is 'all'). With no tables everything is attached (fail open).
+   */
+  private applyOptional(t: KernelTables | undefined): void {
+    const want = (types: string[]) =>
+      !t || types.some((x) => (t.prefilter[x as keyof KernelTables['prefilter']] ?? 'none') !== 'none' || t.entries.some((e) => e.on === x));
+    const need: Record<string, boolean> = {
+      luna_sys_enter: want(['FileCreate', 'FileDelete', 'ProcessAccess']),
+      luna_sys_exit: !t || t.prefilter.NetworkConnect === 'all',
+    };
+    const L = libbpf();
+    for (const [name, on] of Object.entries(need)) {
+      if (on) this.off.delete(name);
+      else this.off.add(name);
+      const link = this.named.get(name);
+      if (!on && link) {
+        L.linkDestroy(link);
+        this.named.delete(name);
+        this.links = this.links.filter((l) => l !== link);
+        this.attached.splice(this.attached.indexOf(name), 1);
+      }
+    }
+    if (this.links.length && !this.closed) this.attachAll();
+  }
+
+  /** Re-attach after detach(). */
+  reattach(): void {
+    if (this.links.length) return;
+    this.attachAll();
   }
 
   private startReader(): Promise<void> {
@@ -190,6 +262,7 @@ export class BpfDriver {
     const old = this.active;
     this.active = { gen, tables: built };
     if (old) this.clearGen(old.gen, old.tables);
+    this.applyOptional(tables);
     return built;
   }
 
@@ -203,6 +276,7 @@ export class BpfDriver {
     this.writeGlob();
     this.clearGen(old.gen, old.tables);
     this.active = undefined;
+    this.applyOptional(undefined);
   }
 
   private clearGen(gen: number, t: BuiltTables): void {

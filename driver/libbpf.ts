@@ -25,6 +25,11 @@ export interface Libbpf {
   ringConsume(rb: unknown): number;
   ringFree(rb: unknown): void;
   silence(): void;
+  /** BPF_ENABLE_STATS(BPF_STATS_RUN_TIME): run-time counters while the returned fd is open. */
+  enableStats(): number;
+  closeFd(fd: number): void;
+  progFd(prog: unknown): number;
+  objInfo(fd: number, info: Buffer): number;
   errno(): number;
   SampleFn: ReturnType<typeof koffi.proto>;
 }
@@ -62,6 +67,10 @@ export function libbpf(): Libbpf {
     rconsume: so.func('ring_buffer__consume', 'int', [koffi.pointer(rb)]),
     rfree: so.func('ring_buffer__free', 'void', [koffi.pointer(rb)]),
     setPrint: so.func('libbpf_set_print', 'void *', [koffi.pointer(PrintFn)]),
+    enableStats: so.func('bpf_enable_stats', 'int', ['int']),
+    progFd: so.func('bpf_program__fd', 'int', [koffi.pointer(prog)]),
+    objInfo: so.func('bpf_obj_get_info_by_fd', 'int', ['int', 'void *', koffi.inout(koffi.pointer('uint32'))]),
+    closeFd: koffi.load('libc.so.6').func('int close(int fd)'),
   };
   lib = {
     openFile: (p) => f.open(p, null),
@@ -86,6 +95,10 @@ export function libbpf(): Libbpf {
     ringFree: (r) => f.rfree(r),
     // libbpf prints verifier logs to stderr by default; the loader reports errno instead.
     silence: () => void f.setPrint(null),
+    enableStats: () => f.enableStats(0),
+    closeFd: (fd) => void f.closeFd(fd),
+    progFd: (p) => f.progFd(p),
+    objInfo: (fd, info) => f.objInfo(fd, info, [info.length]),
     errno: () => koffi.errno(),
     SampleFn,
   };

@@ -353,6 +353,19 @@ export class Agent {
     }
   }
 
+  /** Detach / re-attach the BPF programs, keeping tables (benchmarks: paired with/without). */
+  detachDriver(): void {
+    this.driver?.detach();
+  }
+
+  reattachDriver(): void {
+    this.driver?.reattach();
+  }
+
+  programStats(): { name: string; runTimeNs: number; runCount: number }[] {
+    return this.driver?.programStats() ?? [];
+  }
+
   driverStats(): DriverStats | undefined {
     return this.driver?.stats();
   }

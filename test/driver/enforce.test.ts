@@ -124,6 +124,10 @@ describe.skipIf(!!skip)('BPF driver: scoped enforcement', () => {
     await until(() => events.some((e) => e.path.endsWith('/allowed')));
     expect(events.some((e) => e.type === EV.exec && e.path === '/usr/bin/true')).toBe(false);
     expect(driver.stats().filtered.ProcessCreate).toBeGreaterThan(f0);
+    // the raw syscall hooks run for every syscall on the machine: attached only when needed
+    expect(driver.attached).not.toContain('luna_sys_enter');
+    expect(driver.attached).not.toContain('luna_sys_exit');
+    expect(driver.attached).toContain('luna_exec');
     load([], { ProcessCreate: 'all' });
     events = [];
     await scope.inside('/bin/true');
@@ -178,6 +182,8 @@ describe.skipIf(!!skip)('BPF driver: scoped enforcement', () => {
 
   it('reports file create/delete, inbound accepts and ptrace in scope', async () => {
     load([], { FileCreate: 'all', FileDelete: 'all', NetworkConnect: 'all', ProcessAccess: 'all' });
+    expect(driver.attached.filter((n) => n.startsWith('luna_sys_')).sort()).toEqual(['luna_sys_enter', 'luna_sys_exit']);
+    expect(driver.attached.filter((n) => n === 'luna_connect4')).toHaveLength(1);
     events = [];
     await scope.inside(`cd ${scope.dir} && echo x > created.txt && rm created.txt`);
     expect(await until(() => events.some((e) => e.type === EV.fdelete && e.path === 'created.txt'))).toBe(true);
