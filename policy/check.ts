@@ -30,7 +30,16 @@ interface Scope {
   where: string;
 }
 
+/** Problems an importer's user cannot fix in place: reported, but they do not fail the check. */
+const SOFT_FOR_IMPORTS = new Set(['LUN2002', 'LUN2005', 'LUN2009', 'LUN2011']);
+
 function push(ctx: Ctx, d: Diagnostic): void {
+  if (ctx.policy.origin !== 'luna' && ctx.policy.origin !== 'luna-yaml' && SOFT_FOR_IMPORTS.has(d.code)) {
+    // Imported rules (Sigma, Sysmon, MoonMon) may name fields other telemetry has: the rule
+    // just never matches those events here. Say so without failing the whole import.
+    if (d.severity === 'warning') return;
+    d = { ...d, severity: 'warning', message: `${d.message} (imported ${ctx.policy.origin} rule: this part never matches)` };
+  }
   const key = `${d.code}|${d.span?.file}:${d.span?.offset}|${d.message}`;
   if (ctx.reported.has(key)) return;
   ctx.reported.add(key);

@@ -90,3 +90,16 @@ describe('checkPolicies', () => {
     expect(codes(d)).toEqual(['LUN3005', 'LUN2022']);
   });
 });
+
+describe('checkPolicies on imported policies', () => {
+  it('reports field problems of imported rules as warnings (they cannot be fixed in place)', async () => {
+    const { parse } = await import('./helpers.ts');
+    const { checkPolicies } = await import('../../policy/check.ts');
+    const { policy } = parse('rule S on FileCreate { when CommandLine contains "x" }');
+    const authored = checkPolicies([policy]);
+    expect(authored.map((d) => [d.code, d.severity])).toEqual([['LUN2005', 'error']]);
+    const imported = checkPolicies([{ ...policy, origin: 'sigma' }]);
+    expect(imported.map((d) => [d.code, d.severity])).toEqual([['LUN2005', 'warning']]);
+    expect(imported[0].message).toMatch(/imported sigma rule/);
+  });
+});
