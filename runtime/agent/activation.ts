@@ -36,6 +36,10 @@ export interface LoadOptions {
   keys?: string[];
   /** Accept unsigned policy sources (development). */
   allowPolicySources?: boolean;
+  /** Accept bundles without a pinned key (signature not enforced). */
+  allowUnsigned?: boolean;
+  /** Refuse bundles with a lower revision (rollback). */
+  minRevision?: number;
 }
 
 /** Load and verify a bundle or policy sources; throws DiagnosticError (LUN8xxx/LUN4xxx). */
@@ -83,40 +87,34 @@ async function loadPolicySources(path: string, opts: LoadOptions): Promise<Activ
 
 async function loadBundleFile(path: string, opts: LoadOptions): Promise<Activation> {
   const bytes = readFileSync(path);
-  let mod: Record<string, unknown>;
+  let mod: typeof import('../bundle/index.ts');
   try {
-    mod = (await import('../bundle/index' + '.ts')) as Record<string, unknown>;
+    mod = await import('../bundle/index.ts');
   } catch {
     fail('LUN8004', 'this build has no bundle loader (runtime/bundle); run the agent on policy sources instead', path);
   }
-  const loadBundle = mod.loadBundle as ((b: Buffer | string, o?: unknown) => Promise<unknown> | unknown) | undefined;
-  if (!loadBundle) fail('LUN8004', 'runtime/bundle has no loadBundle()', path);
-  // The loader verifies size limits, signature (pinned keys), hashes, versions and schema.
-  const loaded = (await loadBundle(bytes, { keys: opts.keys, trustedKeys: opts.keys, path })) as Record<string, unknown>;
-  if (Array.isArray(loaded?.diagnostics) && (loaded.diagnostics as Diagnostic[]).some((d) => d.severity === 'error'))
-    throw new DiagnosticError((loaded.diagnostics as Diagnostic[]).filter((d) => d.severity === 'error'));
-  const compiled = (loaded?.compiled ?? loaded?.tables ?? loaded) as { format?: string; kernel?: KernelTables; policies?: Activation['policies']; rules?: unknown[] };
-  if (compiled?.format !== 'luna-tables') fail('LUN8005', 'bundle holds no compiled tables', path);
-  const manifest = (loaded.manifest ?? {}) as { revision?: number; selfTests?: unknown[]; canaries?: unknown[] };
-  const { createTableMatcher } = await import('../tables/index.ts');
-  const kernel = compiled.kernel!;
-  const kerrs = validateKernelTables(kernel);
+  if (!opts.keys?.length && !opts.allowUnsigned)
+    fail('LUN8007', 'no pinned public key: give --key <file> (or allow unsigned bundles explicitly with --allow-unsigned)', path);
+  // Size limits, signature (pinned keys), hashes, versions, validity window, schema, rollback
+  // and the bundle's own self-tests are checked by the loader (LUN4xxx on refusal).
+  const loaded = mod.loadBundle(new Uint8Array(bytes), {
+    path,
+    ...(opts.keys?.length ? { keys: opts.keys } : {}),
+    ...(opts.minRevision !== undefined ? { minRevision: opts.minRevision } : {}),
+  });
+  if (opts.keys?.length && !loaded.verified) fail('LUN8008', 'bundle signature was not verified against a pinned key', path);
+  const kerrs = validateKernelTables(loaded.kernel);
   if (kerrs.length) fail('LUN8006', `bundle kernel tables are invalid: ${kerrs.join('; ')}`, path);
-  const rawCanaries = (manifest.selfTests ?? manifest.canaries ?? []) as { event?: LunaEvent; on?: string; fields?: LunaEvent['fields']; expectMatch?: string[]; expectNoMatch?: string[] }[];
   return {
     source: path,
     kind: 'bundle',
-    revision: Number(manifest.revision ?? 0),
+    revision: loaded.manifest.revision,
     sha256: createHash('sha256').update(bytes).digest('hex'),
-    matcher: createTableMatcher(compiled as never),
-    policies: compiled.policies ?? [],
-    kernel,
-    ruleCount: compiled.rules?.length ?? 0,
-    canaries: rawCanaries.map((c) => ({
-      event: c.event ?? { type: c.on ?? '', fields: c.fields ?? {} },
-      expectMatch: c.expectMatch ?? [],
-      expectNoMatch: c.expectNoMatch ?? [],
-    })),
+    matcher: loaded.matcher,
+    policies: loaded.compiled.policies,
+    kernel: loaded.kernel,
+    ruleCount: loaded.compiled.rules.length,
+    canaries: (loaded.manifest.selfTests ?? []).map((t) => ({ event: t.event as LunaEvent, expectMatch: t.expect, expectNoMatch: [] })),
     loadedAt: new Date().toISOString(),
   };
 }

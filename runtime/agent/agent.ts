@@ -31,6 +31,7 @@ export interface AgentOptions {
   stateDir?: string;
   keys?: string[];
   allowPolicySources?: boolean;
+  allowUnsigned?: boolean;
   /** Emit events that no rule kept (verdict.logged false) too, marked. */
   logAll?: boolean;
   /** Called for every output record (tests). */
@@ -113,7 +114,12 @@ export class Agent {
 
   /** Load + self-test a bundle without touching the running policy. */
   private async prepare(path: string): Promise<Activation> {
-    const a = await loadActivation(path, { keys: this.opts.keys, allowPolicySources: this.opts.allowPolicySources } satisfies LoadOptions);
+    const a = await loadActivation(path, {
+      keys: this.opts.keys,
+      allowPolicySources: this.opts.allowPolicySources,
+      allowUnsigned: this.opts.allowUnsigned,
+      minRevision: this.active?.kind === 'bundle' ? this.active.revision : undefined,
+    } satisfies LoadOptions);
     if (this.active && a.kind === 'bundle' && this.active.kind === 'bundle' && a.revision < this.active.revision)
       throw new Error(`bundle revision ${a.revision} is older than the active ${this.active.revision}`);
     const problems = selfTest(a);

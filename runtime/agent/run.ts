@@ -34,6 +34,7 @@ export async function runAgent(opts: Record<string, unknown>, format: Format): P
     sinks,
     stateDir,
     keys,
+    allowUnsigned: !!opts.allowUnsigned,
   });
   let stopping = false;
   const stop = async (code: number) => {
