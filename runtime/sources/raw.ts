@@ -74,10 +74,22 @@ export function wholeFile(path: string, file: string, sink: DiagnosticSink): Log
   return { path, format: s.format, gzip: s.gzip };
 }
 
-/** Raw records of a slice, in batches (one per EVTX chunk or per ~1 MiB of text). */
+/**
+ * Raw records of a slice, in batches (one per EVTX chunk or per ~1 MiB of text). Damaged data
+ * gives warnings; an I/O failure (file vanished, EIO) ends the slice with an error diagnostic
+ * after the records read so far — never an exception.
+ */
 export function* readRawSync(slice: LogSlice, opts: RawReadOptions = {}): Generator<RawRecord[]> {
   const file = opts.file ?? slice.path;
   const sink = opts.onDiagnostic ?? (() => {});
+  try {
+    yield* readRawSyncInner(slice, file, sink);
+  } catch (e) {
+    sink(at(CODES.CANNOT_READ, 'error', `reading stopped: ${(e as Error).message}`, file));
+  }
+}
+
+function* readRawSyncInner(slice: LogSlice, file: string, sink: DiagnosticSink): Generator<RawRecord[]> {
   if (slice.format === 'evtx') {
     if (slice.gzip) {
       const buf = gunzipAll(slice.path, file, sink);

@@ -95,6 +95,11 @@ const ISO_LIKE = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d(?::\d\d(?:\.\d+)?)?)(Z|[+-]\d
 
 /** A timestamp string as ISO-8601 (UTC assumed when no zone is given), or undefined. */
 export function normalizeTime(v: unknown): string | undefined {
+  if (typeof v === 'number' && Number.isFinite(v) && v > 1e9) {
+    // Epoch seconds or milliseconds (ms from 1e11 on, i.e. after 1973 in ms / year 5138 in s).
+    const d = new Date(v >= 1e11 ? v : v * 1000);
+    return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+  }
   if (typeof v !== 'string') return undefined;
   const m = ISO_LIKE.exec(v.trim());
   if (!m) return undefined;

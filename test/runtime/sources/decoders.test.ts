@@ -104,3 +104,20 @@ describe('chunking invariance', () => {
     });
   }
 });
+
+import { normalizeTime, recordTime } from '../../../runtime/sources/shapes.ts';
+
+describe('timestamps', () => {
+  it('normalises the time spellings met in logs to ISO-8601 UTC', () => {
+    expect(normalizeTime('2020-10-19 12:28:44.333')).toBe('2020-10-19T12:28:44.333Z');
+    expect(normalizeTime('2022-05-13T08:54:05.1230000Z')).toBe('2022-05-13T08:54:05.1230000Z');
+    expect(normalizeTime('2020-09-04 16:09:38')).toBe('2020-09-04T16:09:38Z');
+    expect(normalizeTime('2020-09-04T16:09:38+02:00')).toBe('2020-09-04T16:09:38+02:00');
+    expect(normalizeTime(1600000000)).toBe('2020-09-13T12:26:40.000Z');
+    expect(normalizeTime(1600000000123)).toBe('2020-09-13T12:26:40.123Z');
+    expect(normalizeTime('yesterday')).toBeUndefined();
+    expect(normalizeTime(42)).toBeUndefined();
+    expect(recordTime({ Event: { System: { TimeCreated: { '#attributes': { SystemTime: '2026-03-11T05:43:26.345335Z' } } } } })).toBe('2026-03-11T05:43:26.345335Z');
+    expect(recordTime({ EventTime: '2020-09-04 16:09:38', '@timestamp': 'junk' })).toBe('2020-09-04T16:09:38Z');
+  });
+});
