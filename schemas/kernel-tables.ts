@@ -17,7 +17,7 @@
 //   caseless). Values must therefore be lowercase; a `cased` predicate may only appear here as
 //   a 'report' over-approximation, never as 'block'/'kill'.
 // - Paths longer than KERNEL_PATH_MAX bytes never hit 'eq' entries; prefixes/suffixes longer
-//   than that are refused by the driver (LUN8010).
+//   than that are refused when the tables load (LUN8006).
 // - 'eq' on Image / TargetFilename is also enforced by inode: the agent stats the value when it
 //   loads the tables and adds (dev, inode) to the inode set, so symlinks and hard links to a
 //   denied file are denied too. op 'inode' asks for the inode set only.
