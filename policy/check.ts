@@ -392,9 +392,11 @@ function checkPolicy(policy: Policy, diags: Diagnostic[], ruleIds: Map<string, R
 
 function checkCorrelationsAndTests(policy: Policy, diags: Diagnostic[], ruleIds: Map<string, RuleDecl>, corrIds: Set<string>): void {
   const ctx: Ctx = { policy, diags, lists: new Map(), macros: new Map(), usedLists: new Set(), usedMacros: new Set(), reported: new Set() };
+  // Correlations may name rules by id or by name (Sigma's `name:`, kept in meta.name).
+  const ruleNames = new Set([...ruleIds.values()].map((r) => r.meta?.name).filter((n): n is string => typeof n === 'string'));
   for (const c of policy.correlations) {
     for (const id of c.rules) {
-      if (!ruleIds.has(id) && !corrIds.has(id)) {
+      if (!ruleIds.has(id) && !corrIds.has(id) && !ruleNames.has(id)) {
         const dym = didYouMean(id, [...ruleIds.keys(), ...corrIds]);
         push(ctx, diag('LUN3005', 'error', `correlation ${c.id} refers to unknown rule '${id}'`, { ...at(c.span, policy), suggestion: dym ? `did you mean ${dym}?` : undefined }));
       }

@@ -103,3 +103,10 @@ describe('checkPolicies on imported policies', () => {
     expect(imported[0].message).toMatch(/imported sigma rule/);
   });
 });
+
+describe('correlations by name', () => {
+  it('accepts a rule name (meta.name) as well as an id', () => {
+    const ok = diagnose('rule A on ProcessCreate { meta { name: "recon_whoami" } when true }\ncorrelation C { type event_count rules [recon_whoami] timespan 5m condition >= 3 }');
+    expect(ok).toEqual([]);
+  });
+});
