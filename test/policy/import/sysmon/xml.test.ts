@@ -1,5 +1,8 @@
 // Encodings, XML safety and diagnostics of the Sysmon importer (and its small XML parser).
 
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importSysmonBytes, importSysmonText } from '../../../../policy/import/sysmon/index.ts';
 import { parseXml } from '../../../../policy/import/xml/parse.ts';
@@ -194,3 +197,30 @@ describe('Sysmon configuration diagnostics', () => {
     expect(logged(r.policies, { EventID: 1, Image: 'C:\\b.exe', CommandLine: 'y', User: 'bob' })).toMatchObject({ logged: true, ruleName: null });
   });
 });
+
+describe('robustness', () => {
+  const swift = readFileSync(path.resolve(import.meta.dirname, '../../../../../shared/corpus/sysmon/configs/swift_sysmonconfig-export.xml'));
+  it('damaged configs never throw: a result or located diagnostics', () => {
+    let failed = 0;
+    let ok = 0;
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(swift.length - 1), fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0, max: 255 }))), { minLength: 1, maxLength: 3 }), fc.option(fc.nat(swift.length), { nil: undefined }), (edits, cut) => {
+        const b = Buffer.from(swift.subarray(0, cut === undefined ? swift.length : Math.max(2, cut)));
+        for (const [at, byte] of edits) if (at < b.length) b[at] = byte;
+        const r = importSysmonBytes('fuzz.xml', b);
+        const errs = r.diagnostics.filter((d) => d.severity === 'error');
+        if (errs.length) {
+          failed++;
+          for (const d of errs) expect(d.code).toMatch(/^LUN53\d\d$/);
+          expect(r.policies).toEqual([]);
+        } else ok++;
+      }),
+      { numRuns: 300, seed: 5 },
+    );
+    // Cut-off files are malformed; random edits inside comments or values still import.
+    console.log(`fuzz: ${failed} rejected with diagnostics, ${ok} imported`);
+    expect(failed).toBeGreaterThan(50);
+    expect(ok).toBeGreaterThan(10);
+  });
+});
+
