@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { importMoonmonText } from '../../../../policy/import/moonmon/index.ts';
 import { MOONMON_EVENTS, OPERATORS, OPERATOR_ALIASES } from '../../../../policy/import/moonmon/schema.ts';
@@ -158,3 +159,32 @@ describe('diagnostics', () => {
     expect(cond.args.map((a) => (a.kind === 'not' ? `not ${(a.arg as { op: string }).op}` : (a as { op: string }).op))).toEqual(['gte', 'not eq']);
   });
 });
+
+describe('robustness', () => {
+  const text = readFileSync(path.join(EX, 'luna.yaml'), 'utf8');
+  it('damaged configs never throw: a policy or located diagnostics', () => {
+    let rejected = 0;
+    let imported = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(text.length - 1), fc.constantFrom(':', '-', ' ', '\n', '[', '{', '"', 'x', '0', '#', '\t', '*', '&')), { minLength: 1, maxLength: 3 }),
+        (edits) => {
+          const chars = [...text];
+          for (const [at, c] of edits) chars[at] = c;
+          const r = importMoonmonText('fuzz.yaml', chars.join(''));
+          const errs = r.diagnostics.filter((d) => d.severity === 'error');
+          for (const d of r.diagnostics) expect(d.span?.line).toBeGreaterThan(0);
+          if (errs.length) {
+            rejected++;
+            expect(r.policies).toEqual([]);
+          } else imported++;
+        },
+      ),
+      { numRuns: 300, seed: 3 },
+    );
+    console.log(`fuzz: ${rejected} rejected with diagnostics, ${imported} imported`);
+    expect(rejected).toBeGreaterThan(10);
+    expect(imported).toBeGreaterThan(10);
+  });
+});
+
