@@ -191,6 +191,26 @@ describe.skipIf(!!skip)('BPF driver: scoped enforcement', () => {
     expect(cr.flags & F.rel).toBeTruthy();
     expect(cr.cwd).toBe(scope.dir);
     expect(driver.stats().lost.FileCreate).toBe(0);
+    // inbound: a server inside the scope accepts a connection
+    const node = join(process.cwd(), 'node_modules/.bin/node');
+    const js = (code: string) => `${node} --input-type=module -e '${code.replace(/'/g, "'\\''")}'`;
+    await scope.inside(js(`import net from "node:net";
+      const s = net.createServer((c) => { c.destroy(); s.close(); });
+      s.listen(0, "127.0.0.1", () => { const c = net.connect(s.address().port, "127.0.0.1"); c.on("error", () => {}); c.on("close", () => {}); });`));
+    expect(await until(() => events.some((e) => e.type === EV.accept))).toBe(true);
+    const acc = events.find((e) => e.type === EV.accept)!;
+    expect(acc.family).toBe(2);
+    expect([...acc.saddr.subarray(0, 4)]).toEqual([127, 0, 0, 1]);
+    expect(acc.sport).toBeGreaterThan(0);
+    expect(acc.dport).toBeGreaterThan(0);
+    // ptrace attach on a child it started (koffi → libc ptrace)
+    await scope.inside(js(`import koffi from "koffi"; import { spawn } from "node:child_process";
+      const libc = koffi.load("libc.so.6"); const ptrace = libc.func("long ptrace(long req, int pid, void *a, void *d)");
+      const c = spawn("sleep", ["5"]); setTimeout(() => { ptrace(16, c.pid, null, null); c.kill("SIGKILL"); }, 100);`));
+    expect(await until(() => events.some((e) => e.type === EV.ptrace))).toBe(true);
+    const pt = events.find((e) => e.type === EV.ptrace)!;
+    expect(pt.access).toBe(16);
+    expect(pt.targetPid).toBeGreaterThan(0);
   });
 
   it('exempts its own process and keeps per-program counters', () => {
