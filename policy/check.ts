@@ -9,6 +9,7 @@ import type { Action, CompareExpr, CompareOp, Expr, MacroDecl, Policy, RuleDecl,
 import { allEventTypes, eventType, type EventTypeInfo, type FieldType } from './catalogue.ts';
 import { diag, didYouMean, type Diagnostic } from './diagnostics.ts';
 import { MAX_LIST_ITEMS, MAX_REGEX_LENGTH } from './limits.ts';
+import { spanOf } from './locations.ts';
 
 const STRING_OPS: ReadonlySet<CompareOp> = new Set(['contains', 'startswith', 'endswith', 'glob', 'regex']);
 const ORDER_OPS: ReadonlySet<CompareOp> = new Set(['lt', 'lte', 'gt', 'gte']);
@@ -50,9 +51,10 @@ function at(span: Span | undefined, policy: Policy): Partial<Pick<Diagnostic, 's
 }
 
 /** Known event types named in `on`; unknown ones are reported. */
-function resolveTypes(ctx: Ctx, names: string[], span: Span | undefined, what: string): EventTypeInfo[] {
+function resolveTypes(ctx: Ctx, names: string[], span: Span | undefined, what: string, owner?: object): EventTypeInfo[] {
   const out: EventTypeInfo[] = [];
-  for (const n of names) {
+  for (const [i, n] of names.entries()) {
+    if (owner) span = spanOf(owner, `on:${i}`, span);
     const t = eventType(n);
     if (t) out.push(t);
     else {
@@ -306,8 +308,13 @@ function checkOutput(ctx: Ctx, rule: RuleDecl): void {
   } catch (err) {
     const e = err as { message?: string; position?: number };
     const pos = typeof e.position === 'number' ? ` at character ${e.position} of the template` : '';
+    // Raw/single-quoted templates map 1:1 onto the source: point at the character itself.
+    const text = spanOf(rule, 'output:text');
+    const exact = text && typeof e.position === 'number' && !rule.output.slice(0, e.position).includes('\n')
+      ? { ...text, col: text.col + Math.max(0, e.position - 1), offset: text.offset + Math.max(0, e.position - 1), endCol: text.col + e.position, endOffset: text.offset + e.position }
+      : undefined;
     push(ctx, diag('LUN2016', 'error', `invalid output template in rule ${rule.id}: ${e.message ?? String(err)}${pos}`, {
-      ...at(rule.span, ctx.policy),
+      ...at(exact ?? spanOf(rule, 'output', rule.span), ctx.policy),
       suggestion: `output is a JSONata expression: join text with &, e.g. '"Shell " & Image & " by " & User'`,
     }));
   }
@@ -317,22 +324,22 @@ function checkPolicy(policy: Policy, diags: Diagnostic[], ruleIds: Map<string, R
   const ctx: Ctx = { policy, diags, lists: new Map(), macros: new Map(), usedLists: new Set(), usedMacros: new Set(), reported: new Set() };
   const pspan = policy.span;
   if (!/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/.test(policy.version)) {
-    push(ctx, diag('LUN2018', 'warning', `policy version '${policy.version}' is not a SemVer version`, { ...at(pspan, policy), suggestion: 'write e.g. version "1.2.0"' }));
+    push(ctx, diag('LUN2018', 'warning', `policy version '${policy.version}' is not a SemVer version`, { ...at(spanOf(policy, 'version', pspan), policy), suggestion: 'write e.g. version "1.2.0"' }));
   }
   if (policy.engine !== undefined && !/^\s*(?:[<>=^~]*\s*v?\d+(?:\.\d+){0,2}(?:-[\w.]+)?\s*)+$/.test(policy.engine)) {
-    push(ctx, diag('LUN2018', 'warning', `engine range '${policy.engine}' is not a SemVer range`, { ...at(pspan, policy), suggestion: 'write e.g. engine ">=0.1"' }));
+    push(ctx, diag('LUN2018', 'warning', `engine range '${policy.engine}' is not a SemVer range`, { ...at(spanOf(policy, 'engine', pspan), policy), suggestion: 'write e.g. engine ">=0.1"' }));
   }
   for (const [t, v] of Object.entries(policy.defaults)) {
-    resolveTypes(ctx, [t], pspan, 'a default');
+    resolveTypes(ctx, [t], spanOf(policy, `default:${t}`, pspan), 'a default');
     if (v !== 'log' && v !== 'drop') push(ctx, diag('LUN2024', 'error', `a default is 'log' or 'drop', not '${String(v)}'`, at(pspan, policy)));
   }
   for (const l of policy.lists) {
-    if (ctx.lists.has(l.name) || ctx.macros.has(l.name)) push(ctx, diag('LUN2003', 'error', `duplicate list '${l.name}'`, { ...at(l.span, policy), suggestion: 'rename one of them' }));
+    if (ctx.lists.has(l.name) || ctx.macros.has(l.name)) push(ctx, diag('LUN2003', 'error', `duplicate list '${l.name}'`, { ...at(spanOf(l, 'name', l.span), policy), suggestion: 'rename one of them' }));
     if (l.items.length > MAX_LIST_ITEMS) push(ctx, diag('LUN1006', 'error', `list '${l.name}' has ${l.items.length} items; at most ${MAX_LIST_ITEMS} are allowed`, at(l.span, policy)));
     ctx.lists.set(l.name, l.items);
   }
   for (const m of policy.macros) {
-    if (ctx.macros.has(m.name)) push(ctx, diag('LUN2004', 'error', `duplicate macro '${m.name}'`, { ...at(m.span, policy), suggestion: 'rename one of them' }));
+    if (ctx.macros.has(m.name)) push(ctx, diag('LUN2004', 'error', `duplicate macro '${m.name}'`, { ...at(spanOf(m, 'name', m.span), policy), suggestion: 'rename one of them' }));
     else if (ctx.lists.has(m.name)) push(ctx, diag('LUN2004', 'error', `'${m.name}' is declared both as a list and as a macro`, at(m.span, policy)));
     ctx.macros.set(m.name, m);
   }
@@ -345,10 +352,10 @@ function checkPolicy(policy: Policy, diags: Diagnostic[], ruleIds: Map<string, R
     const prev = ruleIds.get(r.id);
     if (prev) {
       const where = !prev.span ? '' : prev.span.file === r.span?.file ? ` (first at line ${prev.span.line})` : ` (first in ${prev.span.file}:${prev.span.line})`;
-      push(ctx, diag('LUN3001', 'error', `duplicate rule id '${r.id}'${where}`, { ...at(r.span, policy), suggestion: 'rule ids must be unique across all loaded policies' }));
+      push(ctx, diag('LUN3001', 'error', `duplicate rule id '${r.id}'${where}`, { ...at(spanOf(r, 'name', r.span), policy), suggestion: 'rule ids must be unique across all loaded policies' }));
     } else ruleIds.set(r.id, r);
     if (r.on.length === 0) push(ctx, diag('LUN2001', 'error', `rule ${r.id} has no event type ('on')`, at(r.span, policy)));
-    const types = resolveTypes(ctx, r.on, r.span, `rule ${r.id}`);
+    const types = resolveTypes(ctx, r.on, r.span, `rule ${r.id}`, r);
     const scope: Scope = { types, where: `rule ${r.id}` };
     // Unknown types were reported; check fields only against the known ones.
     if (types.length === r.on.length || types.length > 0) checkExpr(ctx, scope, r.condition, []);
@@ -377,17 +384,17 @@ function checkPolicy(policy: Policy, diags: Diagnostic[], ruleIds: Map<string, R
     checkOutput(ctx, r);
     if (!r.enabled) continue;
     if (constantValue(r.condition, ctx.macros) === false) {
-      push(ctx, diag('LUN3002', 'warning', `rule ${r.id} can never match: its condition is always false`, at(r.span, policy)));
+      push(ctx, diag('LUN3002', 'warning', `rule ${r.id} can never match: its condition is always false`, at(spanOf(r, 'name', r.span), policy)));
     }
     const key = JSON.stringify(stripSpans({ on: [...r.on].sort(), c: r.condition, x: r.exceptions, a: r.actions, p: policy.name }));
     const twin = seenRules.get(key);
     if (twin) {
-      push(ctx, diag('LUN3003', 'warning', `rule ${r.id} repeats rule ${twin.id} (same event types, condition, exceptions and actions): it never adds a match`, { ...at(r.span, policy), suggestion: `remove it, or merge its metadata into ${twin.id}` }));
+      push(ctx, diag('LUN3003', 'warning', `rule ${r.id} repeats rule ${twin.id} (same event types, condition, exceptions and actions): it never adds a match`, { ...at(spanOf(r, 'name', r.span), policy), suggestion: `remove it, or merge its metadata into ${twin.id}` }));
     } else seenRules.set(key, r);
   }
 
-  for (const l of policy.lists) if (!ctx.usedLists.has(l.name)) push(ctx, diag('LUN3007', 'warning', `list '${l.name}' is never used`, at(l.span, policy)));
-  for (const m of policy.macros) if (!ctx.usedMacros.has(m.name)) push(ctx, diag('LUN3007', 'warning', `macro '${m.name}' is never used`, at(m.span, policy)));
+  for (const l of policy.lists) if (!ctx.usedLists.has(l.name)) push(ctx, diag('LUN3007', 'warning', `list '${l.name}' is never used`, at(spanOf(l, 'name', l.span), policy)));
+  for (const m of policy.macros) if (!ctx.usedMacros.has(m.name)) push(ctx, diag('LUN3007', 'warning', `macro '${m.name}' is never used`, at(spanOf(m, 'name', m.span), policy)));
 }
 
 function checkCorrelationsAndTests(policy: Policy, diags: Diagnostic[], ruleIds: Map<string, RuleDecl>, corrIds: Set<string>): void {
@@ -398,7 +405,7 @@ function checkCorrelationsAndTests(policy: Policy, diags: Diagnostic[], ruleIds:
     for (const id of c.rules) {
       if (!ruleIds.has(id) && !corrIds.has(id) && !ruleNames.has(id)) {
         const dym = didYouMean(id, [...ruleIds.keys(), ...corrIds]);
-        push(ctx, diag('LUN3005', 'error', `correlation ${c.id} refers to unknown rule '${id}'`, { ...at(c.span, policy), suggestion: dym ? `did you mean ${dym}?` : undefined }));
+        push(ctx, diag('LUN3005', 'error', `correlation ${c.id} refers to unknown rule '${id}'`, { ...at(spanOf(c, `ref:${id}`, c.span), policy), suggestion: dym ? `did you mean ${dym}?` : undefined }));
       }
     }
     if (c.rules.length === 0) push(ctx, diag('LUN3005', 'error', `correlation ${c.id} names no rules`, at(c.span, policy)));
@@ -415,13 +422,13 @@ function checkCorrelationsAndTests(policy: Policy, diags: Diagnostic[], ruleIds:
     checkActions(ctx, { types: [], where: c.id }, c.actions, c.span, `correlation ${c.id}`);
   }
   for (const t of policy.tests) {
-    const types = resolveTypes(ctx, [t.on], t.span, `test "${t.name}"`);
+    const types = resolveTypes(ctx, [t.on], t.span, `test "${t.name}"`, t);
     const ty = types[0];
     if (ty && !ty.open) {
       for (const f of Object.keys(t.event)) {
         if (!Object.hasOwn(ty.fields, f)) {
           const dym = didYouMean(f, Object.keys(ty.fields));
-          push(ctx, diag('LUN2017', 'warning', `test "${t.name}": ${ty.name} has no field '${f}'`, { ...at(t.span, policy), suggestion: dym ? `did you mean ${dym}?` : undefined }));
+          push(ctx, diag('LUN2017', 'warning', `test "${t.name}": ${ty.name} has no field '${f}'`, { ...at(spanOf(t, `field:${f}`, t.span), policy), suggestion: dym ? `did you mean ${dym}?` : undefined }));
         }
       }
     }
@@ -430,9 +437,9 @@ function checkCorrelationsAndTests(policy: Policy, diags: Diagnostic[], ruleIds:
       const r = ruleIds.get(id);
       if (!r && !corrIds.has(id)) {
         const dym = didYouMean(id, [...ruleIds.keys(), ...corrIds]);
-        push(ctx, diag('LUN3004', 'error', `test "${t.name}" refers to unknown rule '${id}'`, { ...at(t.span, policy), suggestion: dym ? `did you mean ${dym}?` : undefined }));
+        push(ctx, diag('LUN3004', 'error', `test "${t.name}" refers to unknown rule '${id}'`, { ...at(spanOf(t, `ref:${id}`, t.span), policy), suggestion: dym ? `did you mean ${dym}?` : undefined }));
       } else if (r && ty && !r.on.includes(ty.name) && t.expectMatch.includes(id)) {
-        push(ctx, diag('LUN3008', 'warning', `test "${t.name}" expects rule ${id} to match a ${ty.name} event, but the rule is on ${r.on.join(', ')}`, at(t.span, policy)));
+        push(ctx, diag('LUN3008', 'warning', `test "${t.name}" expects rule ${id} to match a ${ty.name} event, but the rule is on ${r.on.join(', ')}`, at(spanOf(t, `ref:${id}`, t.span), policy)));
       }
     }
     if (t.expectNoMatch.includes('*') && t.expectMatch.length) {

@@ -10,6 +10,7 @@ import {
 } from '../ast.ts';
 import { diag, didYouMean, type Diagnostic } from '../diagnostics.ts';
 import { MAX_LIST_ITEMS } from '../limits.ts';
+import { recordSpan, recordStringStart } from '../locations.ts';
 import { decodeDuration, decodeNumber, decodeRegex, decodeStringToken } from './strings.ts';
 
 export const ACTION_KINDS: readonly ActionKind[] = ['log', 'drop', 'alert', 'block', 'kill', 'tag', 'scan'];
@@ -80,6 +81,28 @@ export class CstToAst {
   }
   warn(code: string, message: string, span: Span | undefined, suggestion?: string): void {
     this.diagnostics.push(diag(code, 'warning', message, { span, file: span ? undefined : this.file, suggestion }));
+  }
+
+  /** Span of the single token inside a small node (str, name, ruleId). */
+  leafSpan(n: CstNode | undefined): Span | undefined {
+    if (!n) return undefined;
+    for (const els of Object.values(kids(n))) {
+      for (const e of els ?? []) {
+        if (isToken(e)) return Number.isNaN(e.startOffset) ? undefined : this.tokenSpan(e);
+        const inner = this.leafSpan(e);
+        if (inner) return inner;
+      }
+    }
+    return undefined;
+  }
+  /** Record the spans of the ids in an idList under `ref:<id>` on `owner`. */
+  recordIds(owner: object, n: CstNode | undefined): void {
+    const holder = node(kids(n), 'idItems');
+    for (const it of nodes(kids(holder), 'idItem')) {
+      const c = kids(it);
+      const id = tok(c, 'Star') ? '*' : this.ruleId(node(c, 'ruleId'));
+      if (id !== undefined) recordSpan(owner, `ref:${id}`, this.leafSpan(it));
+    }
   }
 
   // ---------- leaves ----------
@@ -334,14 +357,18 @@ export class CstToAst {
       this.error('LUN1006', `list '${name}' has ${items.length} items; at most ${MAX_LIST_ITEMS} are allowed`, this.nodeSpan(n), 'split the list');
     }
     lists.set(name, items);
-    return { name, items, span: this.nodeSpan(n) };
+    const decl: ListDecl = { name, items, span: this.nodeSpan(n) };
+    recordSpan(decl, 'name', this.leafSpan(node(c, 'name')));
+    return decl;
   }
 
   macroDecl(n: CstNode): MacroDecl | undefined {
     const c = kids(n);
     const name = this.name(node(c, 'name'));
     if (name === undefined) return undefined;
-    return { name, condition: this.condition(node(c, 'condition')), span: this.nodeSpan(n) };
+    const decl: MacroDecl = { name, condition: this.condition(node(c, 'condition')), span: this.nodeSpan(n) };
+    recordSpan(decl, 'name', this.leafSpan(node(c, 'name')));
+    return decl;
   }
 
   level(n: CstNode | undefined): Level | undefined {
@@ -475,6 +502,8 @@ export class CstToAst {
       enabled: true,
       span,
     };
+    recordSpan(rule, 'name', this.leafSpan(node(c, 'id')));
+    nodes(c, 'types').forEach((t, i) => recordSpan(rule, `on:${i}`, this.leafSpan(t)));
     const seen = new Set<string>();
     let sawWhen = false;
     let sawAction = false;
@@ -507,7 +536,16 @@ export class CstToAst {
         case 'S_enabled': { const v = this.bool(node(sc, 'enabled')); if (v !== undefined) rule.enabled = v; break; }
         case 'S_when': sawWhen = true; rule.condition = this.condition(node(sc, 'when')); break;
         case 'S_action': sawAction = true; rule.actions.push(...this.actionList(node(sc, 'actionList'))); break;
-        case 'S_output': { const v = this.str(node(sc, 'output')); if (v !== undefined) rule.output = v; break; }
+        case 'S_output': {
+          const on = node(sc, 'output');
+          const v = this.str(on);
+          if (v !== undefined) rule.output = v;
+          const ot = tok(kids(on), 'DString') ?? tok(kids(on), 'RawString') ?? tok(kids(on), 'SString');
+          // Raw and single-quoted strings are the template verbatim: positions inside map 1:1.
+          if (ot && ot.tokenType.name !== 'DString') recordStringStart(rule, 'output', this.tokenSpan(ot), ot.tokenType.name === 'RawString' ? 2 : 1);
+          else recordSpan(rule, 'output', ot ? this.tokenSpan(ot) : undefined);
+          break;
+        }
         case 'S_meta': {
           const obj = this.jsonObject(node(sc, 'meta'));
           rule.meta ??= {};
@@ -549,6 +587,7 @@ export class CstToAst {
       actions: [],
       span: this.nodeSpan(n),
     };
+    recordSpan(corr, 'name', this.leafSpan(node(c, 'id')));
     let sawType = false;
     let sawTimespan = false;
     let sawCondition = false;
@@ -573,7 +612,7 @@ export class CstToAst {
           }
           break;
         }
-        case 'S_rules': corr.rules.push(...this.idList(node(sc, 'rules'))); break;
+        case 'S_rules': corr.rules.push(...this.idList(node(sc, 'rules'))); this.recordIds(corr, node(sc, 'rules')); break;
         case 'S_group_by': corr.groupBy.push(...this.nameList(node(sc, 'groupBy'))); break;
         case 'S_timespan': {
           sawTimespan = true;
@@ -625,17 +664,30 @@ export class CstToAst {
     const name = this.str(node(c, 'name'));
     if (name === undefined) return undefined;
     const t: TestCase = { name, on: this.name(node(c, 'type')) ?? '', event: {}, expectMatch: [], expectNoMatch: [], span: this.nodeSpan(n) };
+    recordSpan(t, 'name', this.leafSpan(node(c, 'name')));
+    recordSpan(t, 'on:0', this.leafSpan(node(c, 'type')));
     let sawExpect = false;
     for (const st of nodes(c, 'testStatement')) {
       const sc = kids(st);
       if (tok(sc, 'S_event')) {
+        const obj = node(sc, 'event');
+        for (const k of nodes(kids(obj), 'jsonKey')) {
+          const kc = kids(k);
+          const key = node(kc, 'name') ? this.name(node(kc, 'name')) : undefined;
+          if (key !== undefined) recordSpan(t, `field:${key}`, this.leafSpan(k));
+        }
         flattenEvent(this.jsonObject(node(sc, 'event')), '', t.event, (msg) => this.error('LUN1021', msg, this.nodeSpan(st)));
         continue;
       }
       sawExpect = true;
       if (tok(sc, 'S_none')) t.expectNoMatch.push('*');
-      else if (node(sc, 'noMatch')) t.expectNoMatch.push(...this.idList(node(sc, 'noMatch')));
-      else if (node(sc, 'match')) t.expectMatch.push(...this.idList(node(sc, 'match')));
+      else if (node(sc, 'noMatch')) {
+        t.expectNoMatch.push(...this.idList(node(sc, 'noMatch')));
+        this.recordIds(t, node(sc, 'noMatch'));
+      } else if (node(sc, 'match')) {
+        t.expectMatch.push(...this.idList(node(sc, 'match')));
+        this.recordIds(t, node(sc, 'match'));
+      }
       const actNode = node(sc, 'actions');
       if (actNode) {
         const kinds: ActionKind[] = [];
@@ -670,6 +722,8 @@ export class CstToAst {
         policy.name = this.str(node(hc, 'name')) ?? policy.name;
         const v = this.str(node(hc, 'version'));
         if (v !== undefined) policy.version = v;
+        recordSpan(policy, 'version', this.leafSpan(node(hc, 'version')));
+        recordSpan(policy, 'engine', this.leafSpan(node(hc, 'engine')));
         const e = this.str(node(hc, 'engine'));
         if (e !== undefined) policy.engine = e;
         const d = this.str(node(hc, 'description'));
@@ -688,6 +742,7 @@ export class CstToAst {
         for (const t of nodes(dc, 'types')) {
           const name = this.name(t);
           if (name !== undefined) policy.defaults[name] = verdict as Verdict;
+          if (name !== undefined) recordSpan(policy, `default:${name}`, this.leafSpan(t));
         }
         continue;
       }
