@@ -36,20 +36,29 @@ export function parseGlob(pattern: string): GlobToken[] {
   return out;
 }
 
-/** A pattern ready to match: one entry per code point of literal text, or a wildcard. */
-export type GlobProgram = Array<string | typeof STAR | typeof ONE>;
+/**
+ * A pattern ready to match: one entry per character of literal text, or a wildcard. With a
+ * `?` in the pattern characters are code points (so `?` takes a whole emoji); without one,
+ * UTF-16 code units give the same answers and spare splitting the text.
+ */
+export interface GlobProgram {
+  ops: Array<string | typeof STAR | typeof ONE>;
+  codePoints: boolean;
+}
 export const STAR: unique symbol = Symbol('*');
 export const ONE: unique symbol = Symbol('?');
 
 export function compileGlob(pattern: string): GlobProgram {
-  const out: GlobProgram = [];
-  for (const t of parseGlob(pattern)) {
+  const tokens = parseGlob(pattern);
+  const codePoints = tokens.some((t) => t.kind === 'one');
+  const ops: GlobProgram['ops'] = [];
+  for (const t of tokens) {
     if (t.kind === 'star') {
-      if (out[out.length - 1] !== STAR) out.push(STAR); // `**` is `*`
-    } else if (t.kind === 'one') out.push(ONE);
-    else out.push(...Array.from(t.text));
+      if (ops[ops.length - 1] !== STAR) ops.push(STAR); // `**` is `*`
+    } else if (t.kind === 'one') ops.push(ONE);
+    else ops.push(...(codePoints ? Array.from(t.text) : t.text.split('')));
   }
-  return out;
+  return { ops, codePoints };
 }
 
 /**
@@ -57,8 +66,9 @@ export function compileGlob(pattern: string): GlobProgram {
  * and retry from one character further on a mismatch. O(text × pattern) in the worst case —
  * no regex backtracking blow-up on patterns like `*a*a*a*b`.
  */
-export function globMatch(program: GlobProgram, text: string): boolean {
-  const s = Array.from(text); // code points, so `?` is one character as in Sigma tools
+export function globMatch(glob: GlobProgram, text: string): boolean {
+  const program = glob.ops;
+  const s: ArrayLike<string> = glob.codePoints ? Array.from(text) : text;
   let si = 0;
   let pi = 0;
   let starP = -1;
