@@ -10,6 +10,7 @@ import schema from '../../schemas/policy.schema.json' with { type: 'json' };
 import type { Action, CompareOp, CorrelationDecl, ExceptionDecl, Expr, Policy, RuleDecl, Scalar, Span, TestCase, Value } from '../ast.ts';
 import { diag, didYouMean, type Diagnostic } from '../diagnostics.ts';
 import { MAX_FILE_BYTES } from '../limits.ts';
+import { recordSpan } from '../locations.ts';
 import { mapOp, scalarValue } from '../syntax/cst-to-ast.ts';
 import { parseActions, parseCondition, type Base } from '../syntax/parse.ts';
 import { decodeDuration } from '../syntax/strings.ts';
@@ -174,6 +175,9 @@ export function parseLunaYaml(file: string, text: string): { policies: Policy[];
     span: spanAt(loc, []),
   };
   if (d.engine !== undefined) policy.engine = String(d.engine);
+  recordSpan(policy, 'version', d.version !== undefined ? spanAt(loc, ['version']) : undefined);
+  recordSpan(policy, 'engine', d.engine !== undefined ? spanAt(loc, ['engine']) : undefined);
+  for (const t of Object.keys(policy.defaults)) recordSpan(policy, `default:${t}`, spanAt(loc, ['defaults', t], true));
   if (d.description !== undefined) policy.description = String(d.description);
   if (d.config !== undefined) policy.agentConfig = d.config as Record<string, unknown>;
 
@@ -219,6 +223,10 @@ export function parseLunaYaml(file: string, text: string): { policies: Policy[];
     for (const k of ['description', 'author', 'level', 'status', 'output'] as const) if (r[k] !== undefined) (rule as unknown as Record<string, unknown>)[k] = r[k];
     if (r.rule_name !== undefined) rule.ruleName = String(r.rule_name);
     if (r.meta !== undefined) rule.meta = r.meta as RuleDecl['meta'];
+    recordSpan(rule, 'name', spanAt(loc, [...path, 'id']));
+    if (Array.isArray(r.on)) r.on.forEach((_, j) => recordSpan(rule, `on:${j}`, spanAt(loc, [...path, 'on', j])));
+    else recordSpan(rule, 'on:0', spanAt(loc, [...path, 'on']));
+    if (r.output !== undefined) recordSpan(rule, 'output', spanAt(loc, [...path, 'output']));
     policy.rules.push(rule);
   });
   function exception(ex: Record<string, unknown>, path: (string | number)[]): ExceptionDecl {
@@ -251,6 +259,8 @@ export function parseLunaYaml(file: string, text: string): { policies: Policy[];
       span: spanAt(loc, path),
     };
     for (const k of ['description', 'author', 'level'] as const) if (c[k] !== undefined) (corr as unknown as Record<string, unknown>)[k] = c[k];
+    recordSpan(corr, 'name', spanAt(loc, [...path, 'id']));
+    asList(c.rules).forEach((id, j) => recordSpan(corr, `ref:${id}`, spanAt(loc, [...path, 'rules', j])));
     policy.correlations.push(corr);
   });
   ((d.tests as Record<string, unknown>[]) ?? []).forEach((t, i) => {
@@ -266,6 +276,14 @@ export function parseLunaYaml(file: string, text: string): { policies: Policy[];
     if (ex.actions !== undefined) tc.expectActions = asList(ex.actions) as TestCase['expectActions'];
     if (!tc.expectMatch.length && !tc.expectNoMatch.length && !tc.expectActions) {
       diagnostics.push(diag('LUN2023', 'error', `test "${tc.name}" expects nothing`, { span: tc.span, suggestion: 'add expect: { match: [RULE-ID] }, { no_match: [...] } or { none: true }' }));
+    }
+    const tp = ['tests', i];
+    recordSpan(tc, 'on:0', spanAt(loc, [...tp, 'on']));
+    for (const k of Object.keys(tc.event)) recordSpan(tc, `field:${k}`, spanAt(loc, [...tp, 'event', k], true));
+    for (const key of ['match', 'no_match']) {
+      const v = ex[key];
+      if (Array.isArray(v)) v.forEach((id, j) => recordSpan(tc, `ref:${String(id)}`, spanAt(loc, [...tp, 'expect', key, j])));
+      else if (v !== undefined) recordSpan(tc, `ref:${String(v)}`, spanAt(loc, [...tp, 'expect', key]));
     }
     policy.tests.push(tc);
   });

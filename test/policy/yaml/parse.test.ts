@@ -84,3 +84,13 @@ describe('.luna.yaml front end', () => {
     expect(r.diagnostics[0].span?.line).toBeGreaterThan(0);
   });
 });
+
+describe('.luna.yaml precise positions', () => {
+  it('points at the on type, the test id and the event key', () => {
+    const src = 'luna: 1\npolicy: p\nversion: 1.0.0\nrules:\n  - id: A\n    on: [ProcessCreate, FileCraete]\n    when: "true"\ntests:\n  - name: t\n    on: ProcessCreate\n    event: { Imgae: x }\n    expect: { match: [B] }\n';
+    const r = parseLunaYaml('p.luna.yaml', src);
+    expect(r.diagnostics).toEqual([]);
+    const d = checkPolicies(r.policies);
+    expect(d.map((x) => [x.code, x.span?.line, x.span?.col])).toEqual([['LUN2001', 6, 25], ['LUN2017', 11, 14], ['LUN3004', 12, 23]]);
+  });
+});
