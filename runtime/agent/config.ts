@@ -9,6 +9,7 @@
 //   sinks:
 //     jsonl: { path: /var/log/luna/events.jsonl, rotate_size: 67108864, rotate_count: 5 }
 //     stdout: false
+//     report: [mysql://luna@db.example/luna, nats://nats.example:4222]
 
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
@@ -23,6 +24,8 @@ export interface AgentConfig {
   keys?: string[];
   jsonl?: { path: string; rotateSize?: number; rotateCount?: number };
   stdout?: boolean;
+  /** mysql://… or nats://… report URLs. */
+  report?: string[];
 }
 
 const KNOWN = new Set(['bundle', 'scope_cgroup', 'dry_run', 'fanotify_dirs', 'state_dir', 'keys', 'sinks']);
@@ -53,5 +56,6 @@ export function readAgentConfig(path: string): AgentConfig {
     keys: Array.isArray(d.keys) ? d.keys.map(String) : undefined,
     jsonl: j && j.path ? { path: String(j.path), rotateSize: j.rotate_size === undefined ? undefined : Number(j.rotate_size), rotateCount: j.rotate_count === undefined ? undefined : Number(j.rotate_count) } : undefined,
     stdout: sinks.stdout === true,
+    report: Array.isArray(sinks.report) ? (sinks.report as unknown[]).map(String) : undefined,
   };
 }

@@ -22,6 +22,10 @@ export async function runAgent(opts: Record<string, unknown>, format: Format): P
   const sinks: Sink[] = [];
   const jsonl = opts.jsonl ? { path: String(opts.jsonl), rotateSize: opts.rotateSize as number | undefined, rotateCount: opts.rotateCount as number | undefined } : cfg.jsonl;
   if (jsonl) sinks.push(new JsonlSink({ path: jsonl.path, maxBytes: jsonl.rotateSize, keep: jsonl.rotateCount }));
+  for (const url of (opts.report as string[] | undefined) ?? cfg.report ?? []) {
+    const { ReportSink } = await import('../sinks/report.ts');
+    sinks.push(await ReportSink.open(url, { spoolDir: join(String(opts.stateDir ?? cfg.stateDir ?? '/run/luna'), 'spool') }));
+  }
   if (opts.stdout || cfg.stdout || !sinks.length) sinks.push(new StdoutSink());
   const stateDir = String(opts.stateDir ?? cfg.stateDir ?? '/run/luna');
   const keys = ((opts.key as string[] | undefined) ?? cfg.keys ?? []).map((k) => readFileSync(k, 'utf8'));

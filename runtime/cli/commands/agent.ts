@@ -21,6 +21,7 @@ export function register(program: Command): void {
     .option('--rotate-size <bytes>', 'rotate the JSON lines file at this size', (v) => Number(v))
     .option('--rotate-count <n>', 'rotated JSON lines files to keep', (v) => Number(v))
     .option('--stdout', 'write events as JSON lines to stdout')
+    .option('--report <url>', 'send detections and activations to mysql://… or nats://… (repeatable)', collect)
     .option('--state-dir <dir>', 'status file and last-known-good slots', '/run/luna')
     .option('--key <file>', 'pinned public key bundles must be signed with (repeatable)', collect)
     .option('--allow-unsigned', 'accept bundles without a pinned key (signature not enforced)')
@@ -32,6 +33,7 @@ Examples:
   luna agent --capabilities
   luna agent --bundle policy.lbundle --scope-cgroup /sys/fs/cgroup/unified/web --jsonl /var/log/luna/events.jsonl
   luna agent --bundle rules/ --dry-run --stdout          compile policy sources and only report
+  luna agent --bundle p.lbundle --key k.pub --scope-cgroup CG --report mysql://root@127.0.0.1/luna
   luna agent reload                                      re-read the bundle (same as SIGHUP)
   luna agent reload --bundle new.lbundle                 switch to another bundle
   luna agent status                                      active revision, last error, counters
