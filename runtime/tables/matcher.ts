@@ -48,7 +48,8 @@ interface FieldPlan {
   numEq: Map<number, number[]> | null;
   ac: AhoCorasick | null;
   acEntries: Int32Array[]; // per pattern: [pid, kind, pid, kind, …]
-  regex: { pid: number; re: RegExp | null; gated: boolean }[];
+  /** Regexes without a prefilter literal (run on every value); gated ones run from AC hits. */
+  regex: { pid: number; re: RegExp | null }[];
   lt: RangeList | null; lte: RangeList | null; gt: RangeList | null; gte: RangeList | null;
   rangePids: number[];
   v4: CidrTrie | null;
@@ -78,15 +79,23 @@ function fieldPlan(name: string, t: FieldTable, preds: Pred[]): FieldPlan {
     exact: mapOf(t.exact),
     exactCased: mapOf(t.exactCased),
     numEq: mapOf(t.numEq),
-    ac: t.patterns.length ? new AhoCorasick(t.patterns.map((p) => p[0])) : null,
-    acEntries: t.patterns.map((p) => Int32Array.from(p[1].flat())),
-    regex: t.regex.map(([pid, lit]) => ({ pid, re: safeRegExp(String(preds[pid].value), preds[pid].flags), gated: lit !== null })),
+    ac: null,
+    acEntries: [],
+    regex: t.regex.filter(([, lit]) => lit === null).map(([pid]) => ({ pid, re: safeRegExp(String(preds[pid].value), preds[pid].flags) })),
     lt: ranges(t.ranges.lt), lte: ranges(t.ranges.lte), gt: ranges(t.ranges.gt), gte: ranges(t.ranges.gte),
     rangePids: [...t.ranges.lt, ...t.ranges.lte, ...t.ranges.gt, ...t.ranges.gte].map((e) => e[1]),
     v4: null,
     v6: null,
     direct: t.direct,
   };
+  // One automaton answers contains, startswith, endswith (anchoring checked on the hit) and
+  // regex prefilter literals. (Per-length prefix/suffix hash maps measured slower here.)
+  const acPatterns: string[] = [];
+  for (const [text, es] of t.patterns) {
+    acPatterns.push(text);
+    plan.acEntries.push(Int32Array.from(es.flat()));
+  }
+  if (acPatterns.length) plan.ac = new AhoCorasick(acPatterns);
   for (const [cidr, pid] of t.cidr) {
     const slash = cidr.indexOf('/');
     const bytes = parseIpBytes(cidr.slice(0, slash));
@@ -117,6 +126,8 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   const nPreds = preds.length;
   const rules = compiled.rules;
   const lazy = new Uint8Array(nPreds);
+  const regexOf: (RegExp | null)[] = new Array(nPreds).fill(null);
+  for (let i = 0; i < nPreds; i++) if (preds[i].op === 'regex') regexOf[i] = safeRegExp(String(preds[i].value), preds[i].flags);
   for (let i = 0; i < nPreds; i++) if (preds[i].op === 'fieldref' || preds[i].op === 'timepart' || preds[i].op === 'keyword') lazy[i] = 1;
 
   const tables = new Map<string, TablePlan>();
@@ -202,6 +213,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   };
 
   let curLower = '';
+  let curText = '';
   let curEntries: Int32Array[] = [];
   const acHit = (pattern: number, start: number, end: number): void => {
     const e = curEntries[pattern];
@@ -210,7 +222,15 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
       if (kind === 0) fire(e[i]);
       else if (kind === 1) { if (start === 0) fire(e[i]); }
       else if (kind === 2) { if (end === curLower.length) fire(e[i]); }
-      else gate[e[i]] = epoch;
+      else {
+        // Regex prefilter literal found: run that regex once on the original text.
+        const pid = e[i];
+        if (gate[pid] !== epoch) {
+          gate[pid] = epoch;
+          const re = regexOf[pid];
+          if (re !== null && re.test(curText)) fire(pid);
+        }
+      }
     }
   };
 
@@ -241,12 +261,13 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     }
     if (f.ac) {
       curLower = lower;
+      curText = s;
       curEntries = f.acEntries;
       f.ac.search(lower, acHit);
     }
     for (let i = 0; i < f.regex.length; i++) {
       const r = f.regex[i];
-      if (r.re !== null && (!r.gated || gate[r.pid] === epoch) && r.re.test(s)) fire(r.pid);
+      if (r.re !== null && r.re.test(s)) fire(r.pid);
     }
     if (f.v4 || f.v6) {
       const bytes = parseIpBytes(s);
