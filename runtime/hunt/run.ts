@@ -107,25 +107,28 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
   };
 
   const files = listLogFiles(opts.logs, { onDiagnostic: (d) => diagnostics.push(d) });
-  const loadSeconds = (performance.now() - t0) / 1000;
-  const t1 = performance.now();
   let events = 0;
   const workers = Math.max(1, Math.floor(opts.workers ?? 1));
+  // Workers build their own matcher from the compiled tables before the clock starts.
+  const pool = workers > 1 && m.kind !== 'bundle'
+    ? await startPool(workers, { kind: m.kind as 'tables' | 'interpreter', compiled: m.kind === 'tables' ? m.compiled : undefined, policies: m.kind === 'interpreter' ? rules.policies : undefined, needFields: [...needFields] })
+    : undefined;
+  const loadSeconds = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
   const take = (r: ScanResult) => {
     events += r.events;
     diagnostics.push(...r.diagnostics);
     for (const h of r.hits) onHit(h);
   };
-  if (workers === 1 || m.kind === 'bundle') {
+  if (!pool) {
     for (const f of files) {
       const before = events;
       take(scanSource(f, m.matcher, needFields, (n) => opts.onProgress?.(before + n)));
     }
   } else {
     const slices = files.flatMap((f) => splitForWorkers(f, workers, { onDiagnostic: (d) => diagnostics.push(d) }));
-    const compiled = m.kind === 'tables' ? m.compiled : undefined;
     let progressed = 0;
-    await runPool(slices, workers, { kind: m.kind as 'tables' | 'interpreter', compiled, policies: m.kind === 'interpreter' ? rules.policies : undefined, needFields: [...needFields] }, take, (n) => {
+    await runPool(pool, slices, take, (n) => {
       progressed += n;
       opts.onProgress?.(progressed);
     });
@@ -146,31 +149,48 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
     diagnostics,
   };
 }
-/** Hand slices to N workers as they free up; deliver results strictly in slice order. */
-async function runPool(
-  slices: LogSlice[],
-  n: number,
-  init: { kind: 'tables' | 'interpreter'; compiled?: unknown; policies?: unknown; needFields: [string, string[]][] },
-  take: (r: ScanResult) => void,
-  progress: (n: number) => void,
-): Promise<void> {
+type Init = { kind: 'tables' | 'interpreter'; compiled?: unknown; policies?: unknown; needFields: [string, string[]][] };
+
+/** Start N workers and wait until each has built its matcher. */
+async function startPool(n: number, init: Init): Promise<Worker[]> {
+  const pool = Array.from({ length: n }, () => new Worker(new URL('./worker.ts', import.meta.url), { workerData: init }));
+  try {
+    await Promise.all(
+      pool.map(
+        (w) =>
+          new Promise<void>((ok, fail) => {
+            const onMsg = (msg: { ready?: boolean }) => {
+              if (!msg.ready) return;
+              w.off('message', onMsg);
+              w.off('error', fail);
+              ok();
+            };
+            w.on('message', onMsg);
+            w.once('error', fail);
+          }),
+      ),
+    );
+  } catch (err) {
+    for (const w of pool) void w.terminate();
+    throw err;
+  }
+  return pool;
+}
+
+/** Hand slices to the workers as they free up; deliver results strictly in slice order. */
+async function runPool(pool: Worker[], slices: LogSlice[], take: (r: ScanResult) => void, progress: (n: number) => void): Promise<void> {
   const done = new Map<number, ScanResult>();
   let next = 0;
   let emitted = 0;
-  const count = Math.min(n, slices.length);
-  const pool: Worker[] = [];
   await new Promise<void>((resolveAll, rejectAll) => {
     if (slices.length === 0) return resolveAll();
-    let finished = 0;
     const feed = (w: Worker) => {
       if (next < slices.length) {
         const idx = next++;
         w.postMessage({ idx, slice: slices[idx] });
-      } else w.postMessage(null);
+      }
     };
-    for (let i = 0; i < count; i++) {
-      const w = new Worker(new URL('./worker.ts', import.meta.url), { workerData: init });
-      pool.push(w);
+    for (const w of pool) {
       w.on('message', (msg: { progress?: number; idx?: number; progressTail?: number; result?: ScanResult }) => {
         if (msg.progress) progress(msg.progress);
         if (msg.idx === undefined || !msg.result) return;
@@ -181,16 +201,12 @@ async function runPool(
           done.delete(emitted);
           emitted++;
         }
-        if (emitted === slices.length) {
-          resolveAll();
-          return;
-        }
-        feed(w);
+        if (emitted === slices.length) resolveAll();
+        else feed(w);
       });
       w.on('error', (err) => rejectAll(err));
-      w.on('exit', () => {
-        finished++;
-        if (finished === count && emitted < slices.length) rejectAll(new Error('hunt workers exited before finishing'));
+      w.on('exit', (code) => {
+        if (emitted < slices.length) rejectAll(new Error(`a hunt worker exited (code ${code}) before finishing`));
       });
       feed(w);
     }

@@ -94,14 +94,14 @@ export function importSigmaTexts(files: { path: string; text: string }[], opts: 
   const diagnostics: Diagnostic[] = [];
   const report: FidelityEntry[] = [];
   const parsed: Parsed[] = files.map((f) => ({ file: f.path, docs: readYamlDocs(f.path, f.text) }));
-  const record = (file: string, kind: FidelityEntry['kind'], id: string, title: string | undefined, fid: Fidelity, span: Span | undefined): FidelityEntry => {
+  const record = (file: string, kind: FidelityEntry['kind'], id: string, title: string | undefined, fid: Fidelity, span: Span | undefined, code: string = CODES.rejected): FidelityEntry => {
     const e: FidelityEntry = { path: file, id, kind, status: fid.status, reasons: fid.reasons };
     if (title) e.title = title;
     const where = fid.span ?? span;
     if (where) e.line = where.line;
     report.push(e);
     if (fid.status === 'rejected') {
-      diagnostics.push(diag(CODES.rejected, 'warning', `Sigma ${kind} '${title ?? id}' rejected: ${fid.reasons[fid.reasons.length - 1]}`, { span: where }));
+      diagnostics.push(diag(code, 'warning', `Sigma ${kind} '${title ?? id}' rejected: ${fid.reasons[fid.reasons.length - 1]}`, { span: where }));
     } else if (fid.status === 'warning') {
       diagnostics.push(diag(CODES.warning, 'info', `Sigma ${kind} '${title ?? id}' imported with warnings: ${fid.reasons.join('; ')}`, { span: where }));
     }
@@ -148,7 +148,7 @@ export function importSigmaTexts(files: { path: string; text: string }[], opts: 
       if (sd.errors.length) continue;
       const doc = sd.data as Doc;
       if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-        record(p.file, 'document', `${basename(p.file)}#${sd.index + 1}`, undefined, { status: 'rejected', reasons: ['YAML document is not a map'] }, sd.spanOf([]));
+        record(p.file, 'document', `${basename(p.file)}#${sd.index + 1}`, undefined, { status: 'rejected', reasons: ['YAML document is not a map'] }, sd.spanOf([]), CODES.unknownDoc);
         continue;
       }
       if ('filter' in doc) continue;
@@ -164,7 +164,7 @@ export function importSigmaTexts(files: { path: string; text: string }[], opts: 
         continue;
       }
       if (!('detection' in doc)) {
-        record(p.file, 'document', docId(doc, p.file, sd.index).id, str(doc.title), { status: 'rejected', reasons: [`not a Sigma rule: no 'detection', 'correlation' or 'filter' section`] }, sd.spanOf([]));
+        record(p.file, 'document', docId(doc, p.file, sd.index).id, str(doc.title), { status: 'rejected', reasons: [`not a Sigma rule: no 'detection', 'correlation' or 'filter' section`] }, sd.spanOf([]), CODES.unknownDoc);
         continue;
       }
       const ri = importRule(p.file, sd, { pipeline, placeholders });
@@ -176,7 +176,8 @@ export function importSigmaTexts(files: { path: string; text: string }[], opts: 
         ri.fidelity.span = sd.spanOf(['id']);
         ri.rule = undefined;
       }
-      record(p.file, 'rule', id, str(doc.title), ri.fidelity, sd.spanOf([]));
+      const dup = ri.fidelity.reasons.some((x) => x.startsWith('duplicate rule id'));
+      record(p.file, 'rule', id, str(doc.title), ri.fidelity, sd.spanOf([]), dup ? CODES.duplicate : CODES.rejected);
       if (ri.rule) {
         seenIds.set(ri.rule.id, p.file);
         rules.push(ri.rule);
