@@ -45,6 +45,10 @@ export const Ge = createToken({ name: 'Ge', pattern: />=/, label: "'>='", catego
 export const Lt = createToken({ name: 'Lt', pattern: /</, label: "'<'", categories: [CompareOperator] });
 export const Gt = createToken({ name: 'Gt', pattern: />/, label: "'>'", categories: [CompareOperator] });
 export const Equals = createToken({ name: 'Equals', pattern: /=/, label: "'='", categories: [CompareOperator] });
+// Other languages' connectives: reported, then read as and / or / not so parsing goes on.
+export const ForeignAnd = createToken({ name: 'ForeignAnd', pattern: /&&?/, label: "'&&'" });
+export const ForeignOr = createToken({ name: 'ForeignOr', pattern: /\|\|?/, label: "'||'" });
+export const ForeignNot = createToken({ name: 'ForeignNot', pattern: /!/, label: "'!'" });
 
 function reserved(word: string, extra: TokenType[] = []): TokenType {
   return createToken({ name: `K_${word}`, pattern: new RegExp(word), longer_alt: Ident, label: `'${word}'`, categories: extra });
@@ -137,6 +141,7 @@ export const ALL_TOKENS: TokenType[] = [
   Duration, NumberLit,
   LBrace, RBrace, LParen, RParen, LBracket, RBracket, Comma, Colon, Star,
   EqEq, RegexOp, NotRegexOp, NotEq, Le, Ge, Lt, Gt, Equals,
+  ForeignAnd, ForeignOr, ForeignNot,
   CompareOperator,
 ];
 

@@ -7,7 +7,7 @@ import type { CstNode, IToken } from 'chevrotain';
 import type { Action, Expr, Policy, Span, Value } from '../ast.ts';
 import { diag, type Diagnostic } from '../diagnostics.ts';
 import { MAX_FILE_BYTES, MAX_NESTING, MAX_TOKENS } from '../limits.ts';
-import { lunaLexer } from './lexer.ts';
+import { And, lunaLexer, Not, Or } from './lexer.ts';
 import { lunaParser } from './parser.ts';
 import { CstToAst } from './cst-to-ast.ts';
 
@@ -49,8 +49,11 @@ export function tokenize(file: string, text: string): Tokenized {
   const lexed = lunaLexer.tokenize(text);
   for (const e of lexed.errors) {
     const ch = text.slice(e.offset, e.offset + Math.min(e.length, 20));
+    // Habits from other languages get a pointer to Luna's spelling.
+    const hint = /^\$/.test(ch) ? 'field names need no $: write Image, not $Image' : undefined;
     diagnostics.push(
       diag('LUN1009', 'error', `unexpected character${e.length > 1 ? 's' : ''} '${ch.replace(/\n/g, '\\n')}'`, {
+        suggestion: hint,
         span: { file, line: e.line ?? 1, col: e.column ?? 1, endLine: e.line ?? 1, endCol: (e.column ?? 1) + Math.min(e.length, 20), offset: e.offset, endOffset: e.offset + e.length },
       }),
     );
@@ -60,6 +63,13 @@ export function tokenize(file: string, text: string): Tokenized {
     const n = t.tokenType.name;
     if (n === 'UnterminatedString') {
       diagnostics.push(diag('LUN1007', 'error', 'unterminated string: a string must end on the line it starts', { span: spanAt(file, t), suggestion: 'close it with the same quote it opened with' }));
+      continue;
+    }
+    if (n === 'ForeignAnd' || n === 'ForeignOr' || n === 'ForeignNot') {
+      const word = n === 'ForeignAnd' ? 'and' : n === 'ForeignOr' ? 'or' : 'not';
+      diagnostics.push(diag('LUN1010', 'error', `'${t.image}' is not Luna syntax: write '${word}'`, { span: spanAt(file, t), suggestion: `replace '${t.image}' with '${word}'` }));
+      const as = word === 'and' ? And : word === 'or' ? Or : Not;
+      tokens.push({ ...t, tokenType: as, tokenTypeIdx: as.tokenTypeIdx! });
       continue;
     }
     if (n === 'UnterminatedComment') {

@@ -187,6 +187,19 @@ rule C "t" on ProcessCreate { when Image == "y" }
     expect(codes(diagnostics)).toContain('LUN1008');
     expect(diagnostics.find((d) => d.code === 'LUN1008')!.suggestion).toMatch(/raw string/);
   });
+  it('reads && || ! as and / or / not after reporting them, so parsing goes on', () => {
+    const { policy, diagnostics } = parse('rule A on ProcessCreate { when Image == "a" && User == "b" || !exists(User) }');
+    expect(diagnostics.map((d) => [d.code, d.span?.col, d.suggestion])).toEqual([
+      ['LUN1010', 45, "replace '&&' with 'and'"], ['LUN1010', 60, "replace '||' with 'or'"], ['LUN1010', 63, "replace '!' with 'not'"],
+    ]);
+    expect(noSpans(policy.rules[0].condition)).toEqual({
+      kind: 'or',
+      args: [
+        { kind: 'and', args: [cmp('Image', 'eq', [s('a')]), cmp('User', 'eq', [s('b')])] },
+        { kind: 'not', arg: { kind: 'exists', field: 'User' } },
+      ],
+    });
+  });
   it('reports unterminated strings and stray characters', () => {
     expect(codes(parse('rule A on ProcessCreate { when Image == "abc }').diagnostics)).toContain('LUN1007');
     expect(codes(parse('rule A on ProcessCreate { when Image == "a" @ }').diagnostics)).toContain('LUN1009');
