@@ -40,7 +40,7 @@ export interface DriverStats {
   received: number;
 }
 
-const PROGRAMS = ['luna_exec', 'luna_exit', 'luna_sys_enter', 'luna_sys_exit'];
+const PROGRAMS = ['luna_exec', 'luna_exit', 'luna_fork', 'luna_sys_enter', 'luna_sys_exit'];
 const CGROUP_PROGRAMS = ['luna_connect4', 'luna_connect6'];
 const MAPS: MapName[] = ['path_exact', 'path_prefix', 'path_suffix', 'inodes', 'ports', 'nets4', 'nets6'];
 

@@ -350,6 +350,23 @@ int BPF_PROG(luna_exit, struct task_struct *p)
 	return 0;
 }
 
+/* fork: only when user space wants the whole process picture (ProcessCreate 'all'), so it can
+ * give a forked child that never execs its parent's image. Threads are not processes. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(luna_fork, struct task_struct *parent, struct task_struct *child)
+{
+	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid)) return 0;
+	struct ctx_common cc;
+	if (!enter(&cc, CLS_EXEC)) return 0;
+	if (cc.c->loaded && cc.c->prefilter[CLS_EXEC] != P_ALL) return 0;
+	struct event *e = &cc.s->ev;
+	fill_hdr(e, EV_FORK, cc.g);
+	e->target_pid = BPF_CORE_READ(child, tgid);
+	e->ino = BPF_CORE_READ(child, start_time);
+	submit(cc.g, e, CLS_EXEC, SMALL_EVENT);
+	return 0;
+}
+
 /* File events from syscall tracepoints: the path as the caller gave it (+ cwd when relative). */
 static __always_inline int file_event(__u32 type, __u32 cls, const char *upath, const char *upath2)
 {

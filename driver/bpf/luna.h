@@ -27,6 +27,7 @@
 #define EV_CONNECT 6
 #define EV_ACCEPT 7
 #define EV_PTRACE 8
+#define EV_FORK 9        /* target_pid = child tgid, ino = child start time */
 
 /* ev_hdr.flags */
 #define F_BLOCKED 1      /* the kernel enforced a deny (SIGKILL / EPERM) */

@@ -176,13 +176,14 @@ export class Agent {
   private onRaw(evs: RawEvent[]): void {
     const a = this.active;
     for (const raw of evs) {
-      this.counters.events++;
-      let ev: LunaEvent;
+      let ev: LunaEvent | undefined;
       try {
         ev = this.mapper.toLuna(raw);
       } catch {
         continue;
       }
+      if (!ev) continue;
+      this.counters.events++;
       const kernel = a && raw.rule !== 0xffffffff ? a.kernel.rules[raw.rule] : undefined;
       this.handle(ev, {
         blockedInKernel: (raw.flags & F.blocked) !== 0,

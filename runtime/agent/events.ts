@@ -93,7 +93,13 @@ export class EventMapper {
     return q;
   }
 
-  toLuna(e: RawEvent): LunaEvent {
+  /** Internal driver events (fork) update the process table and give no LunaEvent. */
+  toLuna(e: RawEvent): LunaEvent | undefined {
+    if (e.type === EV.fork) {
+      const parent = this.procs.get(e.pid) ?? this.proc(e.pid, e.startTime, e.uid);
+      if (parent.image) this.remember(e.targetPid, { ...parent, guid: processGuid(e.ino, e.targetPid) });
+      return undefined;
+    }
     const common: Record<string, Scalar> = { UtcTime: utcTime(e.ts), Hostname: this.host };
     switch (e.type) {
       case EV.exec: {

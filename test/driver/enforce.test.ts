@@ -130,8 +130,11 @@ describe.skipIf(!!skip)('BPF driver: scoped enforcement', () => {
     expect(driver.attached).toContain('luna_exec');
     load([], { ProcessCreate: 'all' });
     events = [];
-    await scope.inside('/bin/true');
+    await scope.inside('/bin/true; echo forked'); // not the last command: bash forks first
     expect(await until(() => events.some((e) => e.type === EV.exec && e.path === '/usr/bin/true'))).toBe(true);
+    // with 'all' the forks come too (the process table gives forked children their image)
+    const ex = events.find((e) => e.type === EV.exec && e.path === '/usr/bin/true')!;
+    expect(events.some((e) => e.type === EV.fork && e.targetPid === ex.pid)).toBe(true);
   });
 
   it('dry run reports would-block and blocks nothing', async () => {
