@@ -6,7 +6,7 @@ import type { PExpr } from './normalize.ts';
 
 export function predKey(p: Pred): string {
   // Fixed key order: the key is also the identity written into the bundle.
-  return JSON.stringify([p.field, p.op, typeof p.value, p.value, p.cased ? 1 : 0, p.flags ?? '', p.sub ?? '', p.part ?? '']);
+  return JSON.stringify([p.field, p.op, typeof p.value, p.value, p.cased ? 1 : 0, p.flags ?? '', p.sub ?? '', p.part ?? '', p.ref ? 1 : 0]);
 }
 
 export class PredTable {
@@ -22,6 +22,7 @@ export class PredTable {
       if (p.flags) clean.flags = p.flags;
       if (p.sub) clean.sub = p.sub;
       if (p.part) clean.part = p.part;
+      if (p.ref) clean.ref = true;
       this.preds.push(clean);
       this.index.set(k, id);
     }

@@ -34,6 +34,8 @@ export interface Pred {
   /** The compared operator for fieldref / timepart / keyword. */
   sub?: string;
   part?: string;
+  /** keyword only: `value` names a field whose value is the keyword (compared literally). */
+  ref?: boolean;
 }
 
 /** Normalized expression over hash-consed predicate ids (negation normal form). */

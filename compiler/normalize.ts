@@ -57,7 +57,7 @@ export function junction(isAnd: boolean, args: PExpr[]): PExpr {
       // Duplicate leaves are dropped (cheap key); nested junctions are kept as they are.
       if (p.t === 'pred') {
         const q = p.pred;
-        const k = `${p.neg ? 1 : 0}\u0000${q.field}\u0000${q.op}\u0000${typeof q.value}${q.value}\u0000${q.cased ? 1 : 0}${q.flags ?? ''}\u0000${q.sub ?? ''}${q.part ?? ''}`;
+        const k = `${p.neg ? 1 : 0}\u0000${q.field}\u0000${q.op}\u0000${typeof q.value}${q.value}\u0000${q.cased ? 1 : 0}${q.flags ?? ''}\u0000${q.sub ?? ''}${q.part ?? ''}${q.ref ? 1 : 0}`;
         if (seen.has(k)) continue;
         seen.add(k);
       }
@@ -196,8 +196,12 @@ function keyword(e: KeywordExpr): PExpr {
   const cased = !!e.cased;
   if (e.values.length === 0) return FALSE;
   const leaves = e.values.map((v): PExpr => {
+    if (v.kind === 'field') {
+      // The other field's value is the keyword, compared literally (no wildcards).
+      return leaf({ field: '*', op: 'keyword', sub: e.op, value: v.name, ref: true, cased, ...(e.op === 'regex' && e.flags ? { flags: sortFlags(e.flags) } : {}) });
+    }
     const s = text(v);
-    if (s === undefined) return FALSE; // null / field references as keywords never hold
+    if (s === undefined) return FALSE; // null keywords never hold
     const value = e.op === 'regex' ? s : lower(s, cased);
     return leaf({ field: '*', op: 'keyword', sub: e.op, value, cased, ...(e.op === 'regex' && e.flags ? { flags: sortFlags(e.flags) } : {}) });
   });

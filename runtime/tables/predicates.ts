@@ -133,17 +133,24 @@ export function evalLazy(p: Pred, event: LunaEvent, get: FieldGetter): boolean {
   switch (p.op) {
     case 'keyword': {
       const fields = event.fields;
+      let kw = p.value as string;
+      if (p.ref) {
+        const other = get(kw);
+        if (other === undefined || other === null) return false;
+        kw = text(other);
+        if (p.sub !== 'regex' && !p.cased) kw = kw.toLowerCase();
+      }
       for (const k in fields) {
         if (!Object.hasOwn(fields, k)) continue;
         const v = fields[k];
         if (v === null || v === undefined) continue;
         const t = text(v);
         if (p.sub === 'regex') {
-          const re = regex(String(p.value), p.flags);
+          const re = regex(kw, p.flags);
           if (re !== null && re.test(t)) return true;
         } else {
           const folded = p.cased ? t : t.toLowerCase();
-          if (p.sub === 'contains' ? folded.includes(p.value as string) : glob(p.value as string).test(folded)) return true;
+          if (p.sub === 'contains' ? folded.includes(kw) : p.ref ? folded === kw : glob(kw).test(folded)) return true;
         }
       }
       return false;

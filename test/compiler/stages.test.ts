@@ -255,3 +255,24 @@ describe('analysis', () => {
     ]))).toEqual([]);
   });
 });
+
+describe('kernel tables and correlations', () => {
+  it('emits kernel tables the driver contract accepts, for generated and hand-written policies', async () => {
+    const { validateKernelTables } = await import('../../schemas/kernel-tables.ts');
+    const { generatePolicy } = await import('./helpers/generate.ts');
+    const c = compilePolicies([generatePolicy(500, 4)]).compiled;
+    expect(validateKernelTables(c.kernel)).toEqual([]);
+    expect(c.kernel.entries.length).toBeGreaterThan(100);
+    // Every entry value is lowercase path text / IP / port, and rules it names exist.
+    for (const e of c.kernel.entries) expect(c.kernel.rules[e.rule]).toBeDefined();
+    expect(c.rules.filter((r) => r.placement.where === 'kernel').length).toBeGreaterThan(0);
+  });
+  it('passes correlations through untouched (user space)', () => {
+    const corr = {
+      id: 'many-failures', title: 'many failures', tags: [], references: [], type: 'event_count' as const, rules: ['a'], groupBy: ['User'],
+      timespanMs: 60000, condition: { op: 'gte' as const, value: 5 }, aliases: {}, generate: false, actions: [{ kind: 'alert' as const }],
+    };
+    const c = compilePolicies([policy([rule('a', 'ProcessCreate', cmp('Image', 'endswith', '\\x.exe'))], { correlations: [corr] })]).compiled;
+    expect(c.correlations).toEqual([corr]);
+  });
+});

@@ -1,6 +1,6 @@
 // Property tests for the formatter: for generated ASTs, parse(format(ast)) == ast (spans
 // aside) and format is idempotent; plus the examples stay formatted.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -47,8 +47,8 @@ const cmp: fc.Arbitrary<Expr> = fc.oneof(
   },
   {
     weight: 1,
-    arbitrary: fc.record({ field: fieldName, values: fc.array(regexBody.map((value) => ({ kind: 'str' as const, value })), { minLength: 1, maxLength: 2 }), quant: fc.constantFrom('any' as const, 'all' as const), cased: fc.boolean(), flags: fc.constantFrom('', 'i', 'ims', 's') })
-      .map((c) => ({ kind: 'cmp' as const, op: 'regex' as const, ...c })),
+    arbitrary: fc.record({ field: fieldName, values: fc.array(regexBody.map((value) => ({ kind: 'str' as const, value })), { minLength: 1, maxLength: 2 }), quant: fc.constantFrom('any' as const, 'all' as const), cased: fc.boolean(), flags: fc.constantFrom(undefined, 'i', 'ims', 's') })
+      .map(({ flags, ...c }) => ({ kind: 'cmp' as const, op: 'regex' as const, ...c, ...(flags ? { flags } : {}) })),
   },
   { weight: 1, arbitrary: fieldName.map((field) => ({ kind: 'exists' as const, field })) },
   {
@@ -177,4 +177,30 @@ describe('formatter', () => {
       expect(formatPolicy(r.policies[0], r.comments), f).toBe(src);
     }
   });
+});
+
+describe('formatter on imported policies', () => {
+  const corpus = resolve(import.meta.dirname, '../../../shared/corpus');
+  /** Regex `\/` and `/` are the same pattern; the formatter writes both as `\/`. */
+  const normalise = (x: unknown) => JSON.parse(JSON.stringify(x, (k, v) => (k === 'span' ? undefined : k === 'origin' ? 'luna' : v)).replaceAll('\\\\/', '/'));
+  it('keeps rule order even when spans say otherwise', () => {
+    const r = parseLunaText('o.luna', 'rule A on ProcessCreate { when true }\nrule B on ProcessCreate { when false }');
+    const p = r.policies[0];
+    const swapped = { ...p, rules: [p.rules[1], p.rules[0]] };
+    const again = parseLunaText('o.luna', formatPolicy(swapped));
+    expect(again.policies[0].rules.map((x) => x.id)).toEqual(['B', 'A']);
+  });
+  it.skipIf(!existsSync(corpus))('round-trips every imported Sigma rule, Sysmon config and MoonMon example', async () => {
+    const { loadPolicies } = await import('../../policy/load.ts');
+    const loaded = await loadPolicies([resolve(corpus, 'sigma/rules'), resolve(corpus, 'sysmon/configs'), resolve(import.meta.dirname, '../../examples/moonmon')]);
+    let rules = 0;
+    for (const p of loaded.policies) {
+      const text = formatPolicy(p);
+      const r = parseLunaText('rt.luna', text);
+      expect(r.diagnostics.filter((d) => d.severity === 'error'), text).toEqual([]);
+      expect(normalise(r.policies[0])).toEqual(normalise(p));
+      rules += p.rules.length;
+    }
+    expect(rules).toBeGreaterThan(3000);
+  }, 120_000);
 });

@@ -53,8 +53,8 @@ function exprArb(fieldsOf: string[]): fc.Arbitrary<Expr> {
         return c;
       }) },
       { weight: 1, arbitrary: fc.constantFrom(...fieldsOf).map((field): Expr => ({ kind: 'exists', field })) },
-      { weight: 1, arbitrary: fc.record({ op: fc.constantFrom<'contains' | 'glob' | 'regex'>('contains', 'glob', 'regex'), v: fc.constantFrom('cmd', '*system*', 'power.*', 'ZQB4', 'x'), quant: fc.constantFrom<'any' | 'all'>('any', 'all'), cased: fc.boolean() })
-        .map(({ op, v, quant, cased }): Expr => ({ kind: 'keyword', op, values: [{ kind: 'str', value: v }], quant, cased })) },
+      { weight: 1, arbitrary: fc.record({ op: fc.constantFrom<'contains' | 'glob' | 'regex'>('contains', 'glob', 'regex'), v: fc.constantFrom<Value>({ kind: 'str', value: 'cmd' }, { kind: 'str', value: '*system*' }, { kind: 'str', value: 'power.*' }, { kind: 'str', value: 'ZQB4' }, { kind: 'str', value: 'x' }, { kind: 'field', name: 'Image' }, { kind: 'null' }, { kind: 'list', name: 'L1' }, { kind: 'num', value: 10 }), quant: fc.constantFrom<'any' | 'all'>('any', 'all'), cased: fc.boolean(), flags: fc.constantFrom(undefined, 'i') })
+        .map(({ op, v, quant, cased, flags }): Expr => ({ kind: 'keyword', op, values: [v], quant, cased, ...(op === 'regex' && flags ? { flags } : {}) })) },
       { weight: 1, arbitrary: fc.constantFrom<Expr>({ kind: 'macro', name: 'M1' }, { kind: 'macro', name: 'Cyc' }, { kind: 'macro', name: 'Missing' }, { kind: 'const', value: true }, { kind: 'const', value: false }) },
     ),
     e: fc.oneof(
@@ -156,7 +156,7 @@ describe('table matcher ≡ reference interpreter', () => {
         }
         tableEvents += tm.stats.tableEvents;
       }),
-      { numRuns: 1000, seed: 20241122 },
+      { numRuns: Number(process.env.LUNA_DIFF_RUNS ?? 1000), seed: Number(process.env.LUNA_DIFF_SEED ?? 20241122) },
     );
     console.log(`differential: ${events} events, ${matchedEvents} matched ≥1 rule, ${emptyEvents} matched none, ${tableEvents} ran the table path, ${treeRules} rules ran as expression programs`);
     expect(matchedEvents / events).toBeGreaterThan(0.15);

@@ -77,6 +77,14 @@ export async function startMinecraft(): Promise<Started> {
     let buf = Buffer.alloc(0);
     c.on('data', (d) => {
       buf = Buffer.concat([buf, d]);
+      if (buf.length > 4096) return void c.destroy();
+      try {
+        answer();
+      } catch {
+        c.destroy(); // not a server-list ping (other scanners' probes): hang up
+      }
+    });
+    const answer = () => {
       // Wait for handshake + status request (two framed packets), then answer.
       const first = readVarInt(buf, 0);
       if (!first) return;
@@ -86,7 +94,7 @@ export async function startMinecraft(): Promise<Started> {
       const json = Buffer.from(status, 'utf8');
       const body = Buffer.concat([Buffer.from([0]), varint(json.length), json]);
       c.write(Buffer.concat([varint(body.length), body]));
-    });
+    };
   });
   const sockets = tracked(s);
   return { port: await listenOn(s), stop: closer(s, sockets) };
