@@ -265,7 +265,19 @@ describe('kernel tables and correlations', () => {
     expect(c.kernel.entries.length).toBeGreaterThan(100);
     // Every entry value is lowercase path text / IP / port, and rules it names exist.
     for (const e of c.kernel.entries) expect(c.kernel.rules[e.rule]).toBeDefined();
-    expect(c.rules.filter((r) => r.placement.where === 'kernel').length).toBeGreaterThan(0);
+    const hand = compilePolicies([policy([
+      rule('deny', 'ProcessCreate', cmp('Image', 'endswith', ['\\evil.exe', '\\bad.exe']), { actions: [{ kind: 'kill' }] }),
+      rule('c2', 'NetworkConnect', cmp('DestinationIp', 'cidr', ['10.66.0.0/16', '2001:db8::/32']), { actions: [{ kind: 'block' }] }),
+      rule('drop', 'FileCreate', cmp('TargetFilename', 'startswith', 'C:\\Temp\\')),
+    ])]).compiled;
+    expect(validateKernelTables(hand.kernel)).toEqual([]);
+    expect(hand.rules.map((r) => r.placement.where)).toEqual(['kernel', 'kernel', 'kernel']);
+    expect(hand.kernel.entries.map((e) => [e.on, e.op, e.value, e.effect])).toEqual([
+      ['ProcessCreate', 'endswith', '\\evil.exe', 'kill'], ['ProcessCreate', 'endswith', '\\bad.exe', 'kill'],
+      ['FileCreate', 'startswith', 'c:\\temp\\', 'report'],
+      ['NetworkConnect', 'cidr', '10.66.0.0/16', 'block'], ['NetworkConnect', 'cidr', '2001:db8:0:0:0:0:0:0/32', 'block'],
+    ]);
+    expect(hand.kernel.prefilter).toMatchObject({ ProcessCreate: 'matches', FileCreate: 'matches', NetworkConnect: 'matches', ProcessAccess: 'none' });
   });
   it('passes correlations through untouched (user space)', () => {
     const corr = {
