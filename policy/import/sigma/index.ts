@@ -34,6 +34,12 @@ export interface SigmaOptions {
   pipelines?: string[];
   /** `expand` placeholder values: name → values (or a YAML file path with such a map). */
   placeholders?: Record<string, string[]> | string;
+  /**
+   * Other Sigma files that are not imported themselves but whose filters apply and whose rule
+   * names resolve (the front end passes a file's siblings, so that `luna compile dir/` treats
+   * filters and cross-file correlations like `luna import sigma dir/`).
+   */
+  contextFiles?: { path: string; text: string }[];
 }
 
 export const CODES = {
@@ -73,6 +79,8 @@ export function buildPipeline(opts: SigmaOptions = {}): Pipeline {
 interface Parsed {
   file: string;
   docs: SigmaDoc[];
+  /** Only for filters (not imported, not reported). */
+  context?: boolean;
 }
 
 interface FilterDef {
@@ -85,6 +93,7 @@ interface FilterDef {
   expr?: Expr;
   entry: FidelityEntry;
   applied: number;
+  context?: boolean;
 }
 
 /** Import Sigma texts. Filters and correlation references resolve across all given files. */
@@ -110,9 +119,11 @@ export function importSigmaTexts(files: { path: string; text: string }[], opts: 
 
   // Pass 1: YAML errors, filters (they change rules in pass 2).
   const filters: FilterDef[] = [];
-  for (const p of parsed) {
+  const context: Parsed[] = (opts.contextFiles ?? []).filter((f) => /^filter:/m.test(f.text)).map((f) => ({ file: f.path, docs: readYamlDocs(f.path, f.text), context: true }));
+  for (const p of [...parsed, ...context]) {
     for (const sd of p.docs) {
       if (sd.errors.length) {
+        if (p.context) continue;
         for (const e of sd.errors) diagnostics.push(diag(CODES.yaml, 'error', `invalid YAML: ${e.message}`, { span: e.span }));
         report.push({ path: p.file, line: sd.errors[0].span.line, id: `${basename(p.file)}#${sd.index + 1}`, kind: 'document', status: 'rejected', reasons: sd.errors.map((e) => `invalid YAML: ${e.message}`) });
         continue;
@@ -122,7 +133,7 @@ export function importSigmaTexts(files: { path: string; text: string }[], opts: 
       const { id } = docId(doc, p.file, sd.index);
       const f = doc.filter as Doc;
       const entry: FidelityEntry = { path: p.file, line: sd.spanOf([]).line, id, title: str(doc.title), kind: 'filter', status: 'exact', reasons: [] };
-      const def: FilterDef = { id, title: str(doc.title) ?? id, file: p.file, sd, rules: strList(f?.rules), logsource: (doc.logsource ?? {}) as Record<string, unknown>, entry, applied: 0 };
+      const def: FilterDef = { id, title: str(doc.title) ?? id, file: p.file, sd, rules: strList(f?.rules), logsource: (doc.logsource ?? {}) as Record<string, unknown>, entry, applied: 0, context: p.context };
       try {
         def.expr = detectionExpr(f, sd, entry.reasons, { pipeline, placeholders }, 'filter');
         if (entry.reasons.length) entry.status = 'warning';
@@ -203,6 +214,12 @@ export function importSigmaTexts(files: { path: string; text: string }[], opts: 
 
   // Correlations refer to rules by id or name: resolve names (aliases too) to ids.
   const known = new Set([...seenIds.keys(), ...allCorrelations.map((c) => c.id)]);
+  for (const f of opts.contextFiles ?? []) {
+    for (const [name, id] of namesIn(f.text)) {
+      if (!nameToId.has(name)) nameToId.set(name, id);
+      known.add(id);
+    }
+  }
   for (const c of allCorrelations) {
     const missing: string[] = [];
     c.rules = c.rules.map((r) => {
@@ -226,6 +243,7 @@ export function importSigmaTexts(files: { path: string; text: string }[], opts: 
     }
   }
   for (const f of filters) {
+    if (f.context) continue;
     if (f.entry.status !== 'rejected' && f.applied === 0) {
       f.entry.status = 'warning';
       f.entry.reasons.push(`filter applies to no imported rule (targets: ${f.rules.join(', ') || 'any with its logsource'})`);
@@ -236,6 +254,17 @@ export function importSigmaTexts(files: { path: string; text: string }[], opts: 
     }
   }
   return { policies, diagnostics, report };
+}
+
+/** `name` → `id` of each document in a Sigma text, by a cheap line scan (no YAML parse). */
+export function namesIn(text: string): [string, string][] {
+  const out: [string, string][] = [];
+  for (const doc of text.split(/^---\s*$/m)) {
+    const name = /^name:\s*['"]?([^'"#\r\n]+?)['"]?\s*(?:#.*)?$/m.exec(doc)?.[1];
+    const id = /^id:\s*['"]?([^'"#\r\n]+?)['"]?\s*(?:#.*)?$/m.exec(doc)?.[1];
+    if (name && id) out.push([name, id]);
+  }
+  return out;
 }
 
 /** Filters (meta-rules) add `and not (filter)` to their target rules, logsource permitting. */

@@ -144,6 +144,15 @@ filter:
     expect(r.report.map((e) => e.status)).toEqual(['exact', 'rejected']);
     expect(r.report[1].reasons[0]).toMatch(/duplicate rule id 'r-1' \(also in a.yml\)/);
   });
+  it('the per-file front end (luna compile/check) sees sibling filters and names', async () => {
+    const { loadPolicies } = await import('../../../../policy/load.ts');
+    const r = await loadPolicies([resolve(import.meta.dirname, '../../../../examples/sigma')]);
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const net = r.policies.flatMap((p) => p.rules).find((x) => x.meta?.name === 'recon_net')!;
+    expect(net.meta?.filters).toEqual(['filter_admin_workstation#1']);
+    const burst = r.policies.flatMap((p) => p.correlations).find((c) => c.type === 'temporal')!;
+    expect(burst.rules).toEqual(['3e2d8c91-2a47-4f0e-8f4b-5b8e2f1c7d02', '9a41f6d3-0c8b-4b7e-a3f1-6d2e9c4b8e03']);
+  });
   it('directory walks skip YAML that is not Sigma; every walked file is reported', () => {
     const r = importSigmaPaths([resolve(import.meta.dirname, '../../../../examples/sigma')]);
     const files = readdirSync(resolve(import.meta.dirname, '../../../../examples/sigma')).filter((f) => f.endsWith('.yml'));
