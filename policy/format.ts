@@ -280,8 +280,16 @@ export function formatPolicy(p: Policy, comments: SourceComment[] = []): string 
   for (const r of p.rules) add(r.span, fmtRule(r), 2);
   for (const c of p.correlations) add(c.span, fmtCorrelation(c), 3);
   for (const t of p.tests) add(t.span, fmtTest(t), 4);
-  // Source order when the items come from this file (keeps the author's layout), kind order otherwise.
-  items.sort((a, b) => a.offset - b.offset || a.group - b.group);
+  // Each kind keeps its AST order (rule order is meaning: matches come in policy order); the
+  // kinds are interleaved by source position so a .luna file keeps its author's layout.
+  const queues = [0, 1, 2, 3, 4].map((g) => items.filter((it) => it.group === g));
+  items.length = 0;
+  for (;;) {
+    let best = -1;
+    for (let g = 0; g < queues.length; g++) if (queues[g].length && (best < 0 || queues[g][0].offset < queues[best][0].offset)) best = g;
+    if (best < 0) break;
+    items.push(queues[best].shift()!);
+  }
 
   const pending = [...comments].sort((a, b) => a.offset - b.offset);
   const take = (before: number): string[] => {

@@ -311,7 +311,8 @@ export class CstToAst {
   comparison(field: string, timePart: TimePart | undefined, rest: CstNode, span: Span | undefined): Expr {
     const p = this.restParts(rest);
     const cmp: CompareExpr = { kind: 'cmp', field, op: p.op, values: p.values, quant: p.quant, cased: p.cased, span };
-    if (p.op === 'regex') cmp.flags = p.flags ?? '';
+    // No flags → no `flags` key (the shape importers produce too).
+    if (p.op === 'regex' && p.flags) cmp.flags = p.flags;
     if (timePart) cmp.timePart = timePart;
     return p.negated ? { kind: 'not', arg: cmp, span } : cmp;
   }
@@ -325,7 +326,7 @@ export class CstToAst {
     }
     const op = p.op === 'glob' || p.op === 'regex' ? p.op : 'contains';
     const kw: KeywordExpr = { kind: 'keyword', op, values: p.values, quant: p.quant, cased: p.cased, span };
-    if (op === 'regex') kw.flags = p.flags ?? '';
+    if (op === 'regex' && p.flags) kw.flags = p.flags;
     return p.negated ? { kind: 'not', arg: kw, span } : kw;
   }
 
