@@ -64,3 +64,26 @@ describe('SigmaHQ corpus', () => {
     expect(withValues.report.filter((e) => e.status === 'rejected')).toEqual([]);
   });
 });
+
+describe('imported Sigma as .luna text', () => {
+  it('formats to .luna that parses back to the same rules (every 10th corpus file)', async () => {
+    const { renderSigmaPolicy } = await import('../../../../policy/import/sigma/write.ts');
+    const { parseLunaText } = await import('../../../../policy/syntax/parse.ts');
+    const files = collectSigmaFiles([resolve(corpus, 'rules')]).filter((_, i) => i % 10 === 0);
+    const r = importSigmaPaths(files);
+    const canon = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(canon) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).filter((k) => k !== 'span').sort().map((k) => [k, canon((v as Record<string, unknown>)[k])])) : v;
+    // The formatter may drop a redundant regex escape (`\/` → `/`): same regex, other text.
+    const norm = (s: string) => s.replaceAll('\\\\/', '/');
+    const bad: string[] = [];
+    for (const p of r.policies) {
+      const text = renderSigmaPolicy(p);
+      expect(text).toMatch(/Detection Rule License/);
+      const back = parseLunaText(`${p.name}.luna`, text);
+      const same = back.policies.length === 1 && norm(JSON.stringify(canon(back.policies[0].rules))) === norm(JSON.stringify(canon(JSON.parse(JSON.stringify(p.rules)))));
+      if (!same) bad.push(p.name);
+    }
+    expect(r.policies.length).toBeGreaterThan(300);
+    expect(bad).toEqual([]);
+  });
+});
