@@ -5,7 +5,7 @@
 
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { LunaEvent, Policy } from '../../policy/ast.ts';
 import { compilePolicies } from '../../compiler/index.ts';
 import { createTableMatcher } from '../../runtime/tables/matcher.ts';
@@ -23,12 +23,29 @@ function files(dir: string, ext: RegExp, out: string[] = []): string[] {
   return out;
 }
 
+if (!hasCorpus) console.log(`SigmaHQ corpus tests skipped: ${corpus} not found`);
+
+let policies: Policy[] = [];
+beforeAll(async () => {
+  if (!hasCorpus) return;
+  const { loadPolicies } = await import('../../policy/load.ts');
+  policies = (await loadPolicies([join(corpus, 'sigma/rules')])).policies;
+});
+
 describe.runIf(hasCorpus)('SigmaHQ corpus through the compiler', () => {
+  it('property runner: witnesses from real rules fire them in both matchers', async () => {
+    const { runPropertyTests } = await import('../../runtime/properties/run.ts');
+    const sample = policies.filter((_, i) => i % 60 === 0);
+    const rep = await runPropertyTests(sample, { seed: 7, runs: 4 });
+    const by: Record<string, number> = {};
+    for (const r of rep.rules) by[r.status] = (by[r.status] ?? 0) + 1;
+    console.log(`sigma property sample: ${sample.length} policies →`, by);
+    expect(rep.failures).toBe(0);
+    expect(by.ok ?? 0).toBeGreaterThan(sample.length * 0.8);
+  });
+
   it('compiles every imported rule and agrees with the interpreter on real events', async () => {
-    const { loadPolicies } = await import('../../policy/load.ts');
     const { readEventsSync } = await import('../../runtime/sources/index.ts');
-    const loaded = await loadPolicies([join(corpus, 'sigma/rules')]);
-    const policies: Policy[] = loaded.policies;
     const ruleCount = policies.reduce((n, p) => n + p.rules.length, 0);
     expect(ruleCount).toBeGreaterThan(2500);
     const t0 = performance.now();
@@ -49,7 +66,7 @@ describe.runIf(hasCorpus)('SigmaHQ corpus through the compiler', () => {
     for (const f of otrf) {
       let n = 0;
       for (const batch of readEventsSync(f)) {
-        for (const s of batch) if (n++ % 7 === 0) events.push(s.event);
+        for (const s of batch) if (n++ % 15 === 0) events.push(s.event);
         if (n > 2500) break;
       }
     }
