@@ -85,6 +85,9 @@ export async function probeCapabilities(): Promise<Capabilities> {
   try {
     const obj = await ensureBuilt('luna');
     const o = L.openFile(obj);
+    // as the driver does: without the LSM program where LSM is refused
+    const lsmProbe = probes.find((p) => p.kind === 'lsm');
+    if (o && !lsmProbe?.loads) L.setAutoload(L.findProgram(o, 'luna_lsm_exec'), false);
     const r = o ? L.objectLoad(o) : -L.errno();
     if (o) L.objectClose(o);
     driverLoads = r === 0;
@@ -99,13 +102,15 @@ export async function probeCapabilities(): Promise<Capabilities> {
   const cg = ok('cgroup/connect4')!;
   const root = cgroup2Root();
   const m: Capabilities['mechanisms'] = [
-    {
-      action: 'block',
-      target: 'exec',
-      mechanism: 'SIGKILL from tp_btf/sched_process_exec before the new image runs (scope cgroup only)',
-      available: tp.loads && driverLoads,
-      why: tp.loads ? (lsmUsable ? 'LSM loads here, but this build enforces exec through SIGKILL/fanotify' : `LSM refused: ${lsm.error ?? 'attach failed'}`) : tp.error,
-    },
+    lsmUsable
+      ? { action: 'block', target: 'exec', mechanism: 'lsm/bprm_check_security (EPERM), SIGKILL from tp_btf/sched_process_exec as backstop', available: driverLoads }
+      : {
+          action: 'block',
+          target: 'exec',
+          mechanism: 'SIGKILL from tp_btf/sched_process_exec before the new image runs (scope cgroup only)',
+          available: tp.loads && driverLoads,
+          why: tp.loads ? `LSM refused: ${lsm.error ?? 'attach failed'}` : tp.error,
+        },
     {
       action: 'block',
       target: 'exec (EPERM)',

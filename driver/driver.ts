@@ -40,13 +40,15 @@ export interface DriverStats {
   received: number;
 }
 
-const PROGRAMS = ['luna_exec', 'luna_exit', 'luna_fork', 'luna_sys_enter', 'luna_sys_exit'];
+const PROGRAMS = ['luna_lsm_exec', 'luna_exec', 'luna_exit', 'luna_fork', 'luna_sys_enter', 'luna_sys_exit'];
 const CGROUP_PROGRAMS = ['luna_connect4', 'luna_connect6'];
 const MAPS: MapName[] = ['path_exact', 'path_prefix', 'path_suffix', 'inodes', 'ports', 'nets4', 'nets6'];
 
 export class BpfDriver {
   readonly scope?: CgroupInfo;
   readonly attached: string[] = [];
+  /** Programs this kernel refused (the driver runs without them). */
+  readonly unavailable: { name: string; errno: number }[] = [];
   private obj: unknown;
   private links: unknown[] = [];
   /** Links by program name (for optional programs switched with the tables). */
@@ -98,8 +100,25 @@ export class BpfDriver {
       const p = L.findProgram(this.obj, name);
       if (p) L.setAutoload(p, false);
     }
-    const r = L.objectLoad(this.obj);
-    if (r) throw new Error(`BPF object failed to load: errno ${-r} (run with LUNA_BPF_DEBUG=1 for the verifier log)`);
+    let r = L.objectLoad(this.obj);
+    if (r) {
+      // Some program type is refused here: find which (each loaded alone), run without them.
+      L.objectClose(this.obj);
+      for (const name of [...PROGRAMS, ...CGROUP_PROGRAMS]) {
+        if (this.opts.skip?.includes(name)) continue;
+        const err = loadAlone(path, name);
+        if (err) this.unavailable.push({ name, errno: err });
+      }
+      if (this.unavailable.some((u) => u.name === 'luna_exec') || !this.unavailable.length)
+        throw new Error(`BPF object failed to load: errno ${-r} (run with LUNA_BPF_DEBUG=1 for the verifier log)`);
+      this.obj = L.openFile(path);
+      for (const name of [...(this.opts.skip ?? []), ...this.unavailable.map((u) => u.name)]) {
+        const p = L.findProgram(this.obj, name);
+        if (p) L.setAutoload(p, false);
+      }
+      r = L.objectLoad(this.obj);
+      if (r) throw new Error(`BPF object failed to load without ${this.unavailable.map((u) => u.name).join(', ')}: errno ${-r}`);
+    }
     for (const m of ['glob', 'gens', 'stats', 'events', ...MAPS]) {
       const fd = L.mapFd(this.obj, m);
       if (fd < 0) throw new Error(`map ${m} missing from the BPF object`);
@@ -114,7 +133,7 @@ export class BpfDriver {
   /** Attach every program (tracing + cgroup connect hooks); links are unpinned. */
   private attachAll(): void {
     const L = libbpf();
-    const skip = new Set(this.opts.skip ?? []);
+    const skip = new Set([...(this.opts.skip ?? []), ...this.unavailable.map((u) => u.name)]);
     for (const name of PROGRAMS) {
       if (skip.has(name) || this.off.has(name) || this.named.has(name)) continue;
       const link = L.attach(L.findProgram(this.obj, name));
@@ -337,6 +356,20 @@ export class BpfDriver {
     }
     if (this.obj) L.objectClose(this.obj);
     this.obj = undefined;
+  }
+}
+
+/** Load one program of the object alone: 0 when the kernel accepts it, else the errno. */
+function loadAlone(path: string, prog: string): number {
+  const L = libbpf();
+  const o = L.openFile(path);
+  if (!o) return L.errno() || 1;
+  try {
+    for (let p = L.nextProgram(o, null); p; p = L.nextProgram(o, p)) L.setAutoload(p, L.programName(p) === prog);
+    const r = L.objectLoad(o);
+    return r ? -r : 0;
+  } finally {
+    L.objectClose(o);
   }
 }
 

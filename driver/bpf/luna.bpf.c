@@ -333,6 +333,39 @@ int BPF_PROG(luna_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	return 0;
 }
 
+/* Where the kernel allows BPF LSM, an exec deny is a real EPERM from bprm_check_security,
+ * decided from the same tables; the SIGKILL in luna_exec stays as the backstop. Kernels that
+ * refuse LSM programs (these VMs: EPERM) make the driver load without this one. */
+SEC("lsm/bprm_check_security")
+int BPF_PROG(luna_lsm_exec, struct linux_binprm *bprm, int ret)
+{
+	if (ret) return ret;
+	struct ctx_common cc;
+	if (!enter(&cc, CLS_EXEC)) return 0;
+	if (!cc.c->loaded) return 0;
+	struct scratch *s = cc.s;
+	struct event *e = &s->ev;
+	fill_hdr(e, EV_EXEC, cc.g);
+	struct file *f = BPF_CORE_READ(bprm, file);
+	__u32 fl = 0;
+	struct path fp;
+	BPF_CORE_READ_INTO(&fp, f, f_path);
+	e->path_len = walk_path(s, fp.dentry, fp.mnt, e->path, &fl);
+	e->ino = BPF_CORE_READ(f, f_inode, i_ino);
+	e->dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	bpf_probe_read_kernel_str(e->path2, PATH_BUF, BPF_CORE_READ(bprm, filename));
+	e->h.flags |= fl;
+	struct tval hit = {};
+	__u32 gen = cc.g->active_gen & 1;
+	match_path(s, cc.c, gen, CLS_EXEC, e->path, e->path_len, &hit);
+	match_inode(cc.c, gen, CLS_EXEC, e->dev, e->ino, &hit);
+	if (!(hit.flags & (T_BLOCK | T_KILL))) return 0; /* allowed: luna_exec reports it */
+	if (!decide(cc.g, cc.c, e, CLS_EXEC, &hit)) return 0; /* would-block: luna_exec reports it */
+	e->h.flags |= F_LSM;
+	submit(cc.g, e, CLS_EXEC, sizeof(*e));
+	return -1; /* -EPERM */
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(luna_exit, struct task_struct *p)
 {

@@ -36,6 +36,7 @@
 #define F_TRUNC 8        /* a path was truncated */
 #define F_REL 16         /* path is relative: cwd is filled */
 #define F_NOTABLES 32    /* no tables loaded (fail-open) */
+#define F_LSM 64         /* denied by the LSM hook (EPERM) */
 
 /* table value flags */
 #define T_BLOCK 1

@@ -57,6 +57,13 @@ describe.skipIf(!!skip)('BPF driver: scoped enforcement', () => {
 
   const load = (entries: KernelEntry[], prefilter?: KernelTables['prefilter']) => driver.swapTables(tables(entries, prefilter));
 
+  it('loads every program this kernel accepts and says which it refused', () => {
+    for (const u of driver.unavailable) process.stdout.write(`capability: ${u.name} refused by this kernel (errno ${u.errno}); running without it\n`);
+    // here only the LSM program may be refused (DESIGN §7: lsm/ is EPERM); exec/connect hooks load
+    expect(driver.unavailable.filter((u) => u.name !== 'luna_lsm_exec')).toEqual([]);
+    expect(driver.attached).toEqual(expect.arrayContaining(['luna_exec', 'luna_exit', 'luna_connect4', 'luna_connect6']));
+  });
+
   it('fails open while no tables are loaded: the denied binary runs', async () => {
     const r = await scope.inside(`${scope.dir}/denied ${scope.dir}/m-open`);
     expect(r.code).toBe(0);
