@@ -48,7 +48,7 @@ export function scanSource(
         for (const id of hit.ruleIds) {
           for (const f of needFields.get(id) ?? []) {
             fields ??= {};
-            const v = se.event.fields[f];
+            const v = se.event.fields[f] ?? fieldCaseless(se.event.fields, f);
             if (v !== undefined) fields[f] = v;
           }
         }
@@ -60,4 +60,11 @@ export function scanSource(
     onProgress?.(events);
   }
   return { hits, events, diagnostics };
+}
+
+/** Correlation field names are matched case-insensitively when the exact name is absent. */
+function fieldCaseless(fields: Record<string, Scalar>, name: string): Scalar | undefined {
+  const lower = name.toLowerCase();
+  for (const k in fields) if (k.toLowerCase() === lower) return fields[k];
+  return undefined;
 }

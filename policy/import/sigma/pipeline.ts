@@ -87,7 +87,6 @@ export function scope(pipeline: Pipeline, logsource: Record<string, unknown>, co
   for (const k of ['product', 'category', 'service']) {
     if (typeof logsource[k] === 'string') ls[k] = (logsource[k] as string).toLowerCase();
   }
-  if (Object.keys(ls).length === 0) throw new SigmaReject(`logsource has no product, category or service`);
   let best: PipelineEntry | undefined;
   for (const e of pipeline.logsources) {
     const keys = Object.keys(e.logsource);
@@ -98,7 +97,7 @@ export function scope(pipeline: Pipeline, logsource: Record<string, unknown>, co
   const warnings: string[] = [];
   const entry = best ?? pipeline.fallback;
   if (!entry) throw new SigmaReject(`no mapping for logsource ${JSON.stringify(ls)} (add one with --pipeline)`);
-  if (entry.warning) warnings.push(`${entry.warning} (logsource ${describe(ls)})`);
+  if (entry.warning) warnings.push(`${entry.warning} (${Object.keys(ls).length ? `logsource ${describe(ls)}` : 'the rule has no logsource'})`);
   const renamed = pipeline.fieldmap && Object.keys(pipeline.fieldmap).length ? renameFields(cond, pipeline.fieldmap) : cond;
   const used = fieldsOf(renamed);
   const { pos, neg } = fieldsByPolarity(renamed);
