@@ -150,16 +150,26 @@ export function parseLunaYaml(file: string, text: string): { policies: Policy[];
   const schemaErrors = validate(data);
   // oneOf failures repeat their branches' errors; keep the most specific per path.
   const seen = new Set<string>();
+  // Errors inside one rule/correlation/test drop that item only, so the others are still
+  // checked in the same run; errors anywhere else make the document unusable.
+  const badItems = new Set<string>();
+  let fatal = false;
   for (const e of schemaErrors) {
-    if (e.keyword === 'oneOf' || e.keyword === 'if') continue;
     const m = schemaMessage(e);
+    const [top, index] = m.path;
+    if ((top === 'rules' || top === 'correlations' || top === 'tests') && typeof index === 'number') badItems.add(`${top}.${index}`);
+    else if (e.keyword !== 'oneOf') fatal = true;
+    if (e.keyword === 'oneOf' || e.keyword === 'if') continue;
     const key = m.path.join('.');
     if (seen.has(key)) continue;
     seen.add(key);
     diagnostics.push(diag('LUN1031', 'error', m.message, { span: spanAt(loc, m.path, m.keyOnly), suggestion: m.suggestion }));
   }
-  if (diagnostics.length) return { policies: [], diagnostics };
-  const d = data as Record<string, unknown>;
+  if (fatal || !data || typeof data !== 'object' || Array.isArray(data)) return { policies: [], diagnostics };
+  const d = { ...(data as Record<string, unknown>) };
+  for (const k of ['rules', 'correlations', 'tests'] as const) {
+    if (Array.isArray(d[k])) d[k] = (d[k] as unknown[]).map((x, i) => (badItems.has(`${k}.${i}`) ? undefined : x));
+  }
 
   const policy: Policy = {
     kind: 'Policy',
@@ -206,7 +216,8 @@ export function parseLunaYaml(file: string, text: string): { policies: Policy[];
   for (const [name, cond] of Object.entries((d.macros as Record<string, unknown>) ?? {})) {
     policy.macros.push({ name, condition: condition(['macros', name], cond), span: spanAt(loc, ['macros', name], true) });
   }
-  ((d.rules as Record<string, unknown>[]) ?? []).forEach((r, i) => {
+  ((d.rules as (Record<string, unknown> | undefined)[]) ?? []).forEach((r, i) => {
+    if (!r) return;
     const path = ['rules', i];
     const rule: RuleDecl = {
       id: String(r.id),
@@ -236,7 +247,8 @@ export function parseLunaYaml(file: string, text: string): { policies: Policy[];
     const values: Value[][] = ((ex.values as unknown[]) ?? []).map((row) => (Array.isArray(row) ? row : [row]).map((v) => scalarValue(v as Scalar)));
     return { name: String(ex.name), fields, ops, values, span: spanAt(loc, path) };
   }
-  ((d.correlations as Record<string, unknown>[]) ?? []).forEach((c, i) => {
+  ((d.correlations as (Record<string, unknown> | undefined)[]) ?? []).forEach((c, i) => {
+    if (!c) return;
     const path = ['correlations', i];
     const cond = (c.condition as Record<string, number | string>) ?? { gte: 1 };
     const opKey = (['gt', 'gte', 'lt', 'lte', 'eq', 'neq'] as const).find((k) => cond[k] !== undefined) ?? 'gte';
@@ -263,7 +275,8 @@ export function parseLunaYaml(file: string, text: string): { policies: Policy[];
     asList(c.rules).forEach((id, j) => recordSpan(corr, `ref:${id}`, spanAt(loc, [...path, 'rules', j])));
     policy.correlations.push(corr);
   });
-  ((d.tests as Record<string, unknown>[]) ?? []).forEach((t, i) => {
+  ((d.tests as (Record<string, unknown> | undefined)[]) ?? []).forEach((t, i) => {
+    if (!t) return;
     const ex = (t.expect as Record<string, unknown>) ?? {};
     const tc: TestCase = {
       name: String(t.name),
