@@ -22,7 +22,7 @@ export function rngFrom(seed: number): Rng {
 
 const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'data', 'temp', 'x9'];
 
-interface Parts { eq?: Scalar; prefix?: string; suffix?: string; middle: string[] }
+interface Parts { eq?: Scalar; prefix?: string; suffix?: string; middle: string[]; /** a regex sample: no random padding (it may be anchored) */ exact?: boolean }
 
 function unglob(pattern: string, r: Rng): string {
   let out = '';
@@ -95,6 +95,7 @@ export function witnessFor(compiled: CompiledPolicy, type: string, term: Term, r
         const s = sampleRegex(String(v), (n) => Math.floor(r() * n));
         if (s === null) return { reason: `regex /${v}/ uses syntax the witness sampler does not handle` };
         part(p.field).middle.push(s);
+        part(p.field).exact = true;
         break;
       }
       case 'cidr': part(p.field).eq = addressIn(String(v), r); break;
@@ -147,6 +148,7 @@ export function witnessFor(compiled: CompiledPolicy, type: string, term: Term, r
   const fields: Record<string, Scalar> = {};
   for (const [f, p] of parts) {
     if (p.eq !== undefined) fields[f] = p.eq;
+    else if (p.exact) fields[f] = `${p.prefix ?? ''}${p.middle.join('')}${p.suffix ?? ''}`;
     else fields[f] = `${p.prefix ?? (r() < 0.5 ? '' : 'pre ')}${p.middle.join(r() < 0.5 ? ' ' : '')}${p.suffix ?? (r() < 0.5 ? '' : ' post')}`;
   }
   for (const [f, v] of direct) fields[f] = v;
