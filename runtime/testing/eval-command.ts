@@ -18,6 +18,8 @@ import { loadBundleRules, loadCheckedPolicies, loadTableEngine, reportWarnings }
 export interface EvalOptions {
   rules?: string[];
   engine?: string;
+  /** Pinned Ed25519 public key: a bundle must then carry a valid signature by it. */
+  publicKey?: string;
 }
 
 export function verdictLine(index: number, v: ReturnType<typeof verdict>, matches: Match[]): string {
@@ -36,13 +38,13 @@ export function verdictLine(index: number, v: ReturnType<typeof verdict>, matche
   });
 }
 
-async function rulesMatcher(rules: string[], engine: string, format: Format): Promise<{ matcher: Matcher; defaults: Array<Pick<Policy, 'defaults'>> }> {
+async function rulesMatcher(rules: string[], engine: string, format: Format, publicKey?: string): Promise<{ matcher: Matcher; defaults: Array<Pick<Policy, 'defaults'>> }> {
   const bundles = rules.filter((r) => r.endsWith('.lbundle'));
   if (bundles.length > 0) {
     if (bundles.length !== 1 || rules.length !== 1) {
       throw new DiagnosticError([diag('LUN6113', 'error', '--rules takes either one .lbundle or policy sources, not both')]);
     }
-    return loadBundleRules(bundles[0]);
+    return loadBundleRules(bundles[0], { publicKey });
   }
   const { policies, warnings, sources } = await loadCheckedPolicies(rules);
   reportWarnings(warnings, format, sources);
@@ -59,7 +61,7 @@ async function rulesMatcher(rules: string[], engine: string, format: Format): Pr
 export async function runEvalCommand(events: string[], opts: EvalOptions, format: Format): Promise<number> {
   const engine = opts.engine ?? 'interp';
   if (engine !== 'interp' && engine !== 'tables') throw new DiagnosticError([diag('LUN6111', 'error', `--engine must be interp or tables (got '${engine}')`)]);
-  const { matcher, defaults } = await rulesMatcher(opts.rules ?? [], engine, format);
+  const { matcher, defaults } = await rulesMatcher(opts.rules ?? [], engine, format, opts.publicKey);
 
   let broken = false;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -48,7 +48,7 @@ interface CompilerModule {
 }
 interface TablesModule {
   createTableMatcher(compiled: unknown): Matcher;
-  loadBundle?(pathOrBytes: string | Uint8Array): unknown;
+  loadBundle?(pathOrBytes: string | Uint8Array, opts?: Record<string, unknown>): unknown;
 }
 
 // Built from parts so the type-checker does not require the modules to exist yet.
@@ -82,10 +82,10 @@ export interface BundleRules {
 }
 
 /** A `.lbundle` as a table matcher (the bundle loader verifies it). */
-export async function loadBundleRules(path: string): Promise<BundleRules> {
-  let loader: ((p: string) => unknown) | undefined;
+export async function loadBundleRules(path: string, opts: { publicKey?: string } = {}): Promise<BundleRules> {
+  let loader: ((p: string, o?: Record<string, unknown>) => unknown) | undefined;
   for (const spec of BUNDLE_MODULES) {
-    loader ??= (await optionalImport<{ loadBundle?(p: string): unknown }>(spec))?.loadBundle;
+    loader ??= (await optionalImport<{ loadBundle?(p: string, o?: Record<string, unknown>): unknown }>(spec))?.loadBundle;
   }
   const tables = await optionalImport<TablesModule>(TABLES);
   loader ??= tables?.loadBundle;
@@ -98,7 +98,7 @@ export async function loadBundleRules(path: string): Promise<BundleRules> {
     ]);
   }
   // The loader returns the compiled tables, or an object holding them (and maybe a matcher).
-  const loaded = (await loader(path)) as Record<string, unknown>;
+  const loaded = (await loader(path, opts.publicKey ? { publicKey: opts.publicKey } : {})) as Record<string, unknown>;
   const compiled = (loaded && typeof loaded === 'object' && 'compiled' in loaded ? loaded.compiled : loaded) as Record<string, unknown>;
   const ready = loaded?.matcher as Matcher | undefined;
   const defaults = (Array.isArray(compiled?.policies) ? compiled.policies : (compiled?.defaults ?? loaded?.defaults)) as Record<string, 'log' | 'drop'> | Array<Pick<Policy, 'defaults'>> | undefined;

@@ -13,6 +13,7 @@ export function register(program: Command): void {
     .argument('[events...]', "NDJSON event files ('-' or none: stdin)")
     .requiredOption('-r, --rules <path>', 'policy file/directory (repeatable) or one compiled .lbundle', collect)
     .option('--engine <engine>', 'interp or tables (policy sources only; a .lbundle always uses tables)', 'interp')
+    .option('--public-key <file>', 'with a .lbundle: require a valid signature by this Ed25519 public key (PEM)')
     .addHelpText(
       'after',
       `
@@ -30,10 +31,11 @@ the other lines were still evaluated)
 Examples:
   luna eval --rules examples/ events.ndjson
   echo '{"EventType":"ProcessCreate","Image":"C:\\\\Windows\\\\cmd.exe"}' | luna eval -r examples/
-  luna eval -r policy.lbundle logs/*.ndjson > verdicts.ndjson`,
+  luna eval -r policy.lbundle logs/*.ndjson > verdicts.ndjson
+  luna eval -r policy.lbundle --public-key luna.pub events.ndjson`,
     )
     .action(
-      action(async (events: string[], opts: { rules?: string[]; engine?: string }, cmd: Command) => {
+      action(async (events: string[], opts: { rules?: string[]; engine?: string; publicKey?: string }, cmd: Command) => {
         const { runEvalCommand } = await import('../../testing/eval-command.ts');
         return runEvalCommand(events, opts, formatOf(cmd));
       }),
