@@ -1,5 +1,6 @@
 // JUnit XML for CI systems: one <testsuite> per (policy, engine), one <testcase> per test.
 
+import { location, type Diagnostic } from '../../policy/diagnostics.ts';
 import type { TestOutcome } from './run.ts';
 
 export function xmlEscape(s: string): string {
@@ -76,5 +77,21 @@ export function toJUnitXml(
     lines.push('  </testsuite>');
   }
   lines.push('</testsuites>');
+  return lines.join('\n') + '\n';
+}
+
+/** The policies did not load: one <error> case per error diagnostic, so CI shows why. */
+export function loadErrorsJUnit(diags: readonly Diagnostic[]): string {
+  const errors = diags.filter((d) => d.severity === 'error');
+  const lines = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  lines.push(`<testsuites name="luna test" tests="${errors.length}" failures="0" errors="${errors.length}">`);
+  lines.push(`  <testsuite name="load policies" tests="${errors.length}" failures="0" errors="${errors.length}" skipped="0">`);
+  for (const d of errors) {
+    const where = location(d);
+    lines.push(`    <testcase classname="load" name="${xmlEscape(`${d.code} ${where}`)}">`);
+    lines.push(`      <error message="${xmlEscape(d.message)}" type="${xmlEscape(d.code)}">${xmlEscape(`${where}: ${d.message}`)}</error>`);
+    lines.push('    </testcase>');
+  }
+  lines.push('  </testsuite>', '</testsuites>');
   return lines.join('\n') + '\n';
 }

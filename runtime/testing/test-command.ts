@@ -7,7 +7,7 @@ import { DiagnosticError, diag } from '../../policy/diagnostics.ts';
 import { EXIT_FINDINGS, EXIT_OK } from '../cli/exit-codes.ts';
 import { printJson, type Format } from '../cli/output.ts';
 import { createInterpreter } from '../interpreter/index.ts';
-import { toJUnitXml, type ExtraCase } from './junit.ts';
+import { loadErrorsJUnit, toJUnitXml, type ExtraCase } from './junit.ts';
 import { reportWarnings, loadCheckedPolicies, loadTableEngine, optionalImport } from './load-rules.ts';
 import { markDisagreements, runInlineTests, summarize, type TestOutcome } from './run.ts';
 
@@ -65,7 +65,15 @@ export async function runTestCommand(paths: string[], opts: TestOptions, format:
   const seed = intOption('seed', opts.seed);
   const runs = intOption('runs', opts.runs);
   const started = performance.now();
-  const { policies, warnings, sources } = await loadCheckedPolicies(paths);
+  let loaded;
+  try {
+    loaded = await loadCheckedPolicies(paths);
+  } catch (err) {
+    // CI still gets a JUnit file: one errored case per error diagnostic.
+    if (opts.junit && err instanceof DiagnosticError) writeFileSync(opts.junit, loadErrorsJUnit(err.diagnostics));
+    throw err;
+  }
+  const { policies, warnings, sources } = loaded;
   reportWarnings(warnings, format, sources);
 
   const notes: string[] = [];

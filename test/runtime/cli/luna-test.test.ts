@@ -62,8 +62,10 @@ describe('luna test', () => {
   it('policies that do not load: diagnostics with file:line:col, exit 2', () => {
     const bad = path.join(tmp, 'bad.luna');
     writeFileSync(bad, 'policy "x" version "1.0.0"\nrule r on ProcessCreate {\n  when Image ==\n}\n');
-    const r = luna(['test', bad]);
+    const junit = path.join(tmp, 'load-errors.xml');
+    const r = luna(['test', bad, '--junit', junit]);
     expect(r.code).toBe(2);
+    expect(readFileSync(junit, 'utf8')).toMatch(/<error message="[^"]+" type="LUN1\d{3}">/);
     expect(r.err).toMatch(new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: error LUN1\\d{3}`));
     expect(r.err).not.toMatch(/at .*\.ts:\d+/); // no stack trace
     expect(luna(['test', path.join(tmp, 'missing.luna')]).code).toBe(2);
