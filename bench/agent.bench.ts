@@ -113,6 +113,9 @@ try {
   const { libbpf } = await import('../driver/libbpf.ts');
   const statsFd = libbpf().enableStats();
   let progCost = '';
+  // kernel time spent in Luna's programs during each case (all programs, all processes)
+  const kernelNs = { outside: 0, inside: 0 };
+  const progNs = (a: Agent) => a.programStats().reduce((x, p) => x + p.runTimeNs, 0);
   await withAgent(async (a) => {
     const cases = ['none', 'outside', 'inside'] as const;
     for (let r = 0; r < rounds; r++) {
@@ -120,7 +123,9 @@ try {
       for (let k = 0; k < 3; k++) {
         const c = cases[(r + k) % 3];
         if (c === 'none') a.detachDriver();
+        const k0 = progNs(a);
         got[c] = Number(await run(c === 'inside' ? inScope(cmd) : cmd)) / 1e6;
+        if (c !== 'none') kernelNs[c] += progNs(a) - k0;
         if (c === 'none') a.reattachDriver();
         t[c].push(got[c]);
       }
@@ -143,7 +148,11 @@ try {
   row('agent, outside scope', t.outside, ratios.outside);
   row('agent, inside scope', t.inside, ratios.inside);
   console.log(`  overhead (median of paired rounds): outside ${((median(ratios.outside) - 1) * 100).toFixed(1)}% (budget 5%), inside ${((median(ratios.inside) - 1) * 100).toFixed(1)}% (budget 10%)`);
-  if (progCost) console.log(`  BPF run time per invocation (all processes, in and out of scope): ${progCost}`);
+  if (progCost) {
+    console.log(`  BPF run time per invocation (all processes, in and out of scope): ${progCost}`);
+    const per = (ns: number) => (ns / (batch * rounds) / 1000).toFixed(2);
+    console.log(`  BPF time per fork+exec of the workload: outside scope ${per(kernelNs.outside)} µs, inside scope ${per(kernelNs.inside)} µs (vs ${((base * 1000) / (batch * rounds)).toFixed(0)} µs per exec without agent)`);
+  }
   const load = (await import('node:os')).loadavg()[0];
   console.log(`  machine load average ${load.toFixed(1)} on ${(await import('node:os')).cpus().length} CPUs while measuring`);
 

@@ -297,6 +297,24 @@ int BPF_PROG(luna_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	e->path_len = walk_path(s, fp.dentry, fp.mnt, e->path, &fl);
 	e->ino = BPF_CORE_READ(f, f_inode, i_ino);
 	e->dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	/* the script behind an interpreter (#!): its inode is checked too */
+	struct file *ex = BPF_CORE_READ(bprm, executable);
+	__u64 xino = 0, xdev = 0;
+	if (ex && ex != f) { xino = BPF_CORE_READ(ex, f_inode, i_ino); xdev = BPF_CORE_READ(ex, f_inode, i_sb, s_dev); }
+
+	/* decide first: an exec the prefilter drops costs only the image path and the lookups */
+	struct tval hit = {};
+	__u32 gen = cc.g->active_gen & 1;
+	match_path(s, cc.c, gen, CLS_EXEC, e->path, e->path_len, &hit);
+	match_inode(cc.c, gen, CLS_EXEC, e->dev, e->ino, &hit);
+	match_inode(cc.c, gen, CLS_EXEC, xdev, xino, &hit);
+	if (decide(cc.g, cc.c, e, CLS_EXEC, &hit))
+		bpf_send_signal(SIGKILL); /* pending before the return to user space: the image never runs */
+	if (!wanted(cc.c, e, CLS_EXEC)) {
+		count(S_FILTERED + CLS_EXEC);
+		return 0;
+	}
+
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	struct path pwd;
 	BPF_CORE_READ_INTO(&pwd, t, fs, pwd);
@@ -306,10 +324,6 @@ int BPF_PROG(luna_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	if (alen > ARGS_BUF - 1) { alen = ARGS_BUF - 1; fl |= F_TRUNC; }
 	if (alen && bpf_probe_read_user(e->args, alen & (ARGS_BUF - 1), (void *)as) == 0) e->args_len = alen;
 	e->args[ARGS_BUF - 1] = 0;
-	/* the script behind an interpreter (#!): its inode is checked too */
-	struct file *ex = BPF_CORE_READ(bprm, executable);
-	__u64 xino = 0, xdev = 0;
-	if (ex && ex != f) { xino = BPF_CORE_READ(ex, f_inode, i_ino); xdev = BPF_CORE_READ(ex, f_inode, i_sb, s_dev); }
 	bpf_probe_read_kernel_str(e->path2, PATH_BUF, BPF_CORE_READ(bprm, filename));
 	/* the parent's image now, while it surely exists (user space may look too late) */
 	struct file *pf = BPF_CORE_READ(t, real_parent, mm, exe_file);
@@ -320,16 +334,7 @@ int BPF_PROG(luna_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 		walk_path(s, pp.dentry, pp.mnt, e->pexe, &fl);
 	}
 	e->h.flags |= fl;
-
-	struct tval hit = {};
-	__u32 gen = cc.g->active_gen & 1;
-	match_path(s, cc.c, gen, CLS_EXEC, e->path, e->path_len, &hit);
-	match_inode(cc.c, gen, CLS_EXEC, e->dev, e->ino, &hit);
-	match_inode(cc.c, gen, CLS_EXEC, xdev, xino, &hit);
-	if (decide(cc.g, cc.c, e, CLS_EXEC, &hit))
-		bpf_send_signal(SIGKILL); /* pending before the return to user space: the image never runs */
-	if (wanted(cc.c, e, CLS_EXEC)) submit(cc.g, e, CLS_EXEC, sizeof(*e));
-	else count(S_FILTERED + CLS_EXEC);
+	submit(cc.g, e, CLS_EXEC, sizeof(*e));
 	return 0;
 }
 
