@@ -5,7 +5,7 @@
 import type { LunaEvent, Policy, RuleDecl } from '../../policy/ast.ts';
 import type { Match, Matcher } from '../matcher.ts';
 import { PatternCache } from './compare.ts';
-import { ruleMatches, type EvalContext } from './evaluate.ts';
+import { ruleApplies, ruleMatches, type EvalContext } from './evaluate.ts';
 import { EventView } from './event-view.ts';
 import { scopesFor, type Scope } from './scope.ts';
 
@@ -33,9 +33,11 @@ export function createInterpreter(policies: Policy[]): Interpreter {
 
   const matching = (event: LunaEvent): RuleDecl[] => {
     const view = new EventView(event);
+    const expanding = new Set<string>(); // empty again after every rule (evalExpr's finally)
     const out: RuleDecl[] = [];
     for (const { rule, scope } of rules) {
-      const ctx: EvalContext = { view, scope, cache, expanding: new Set() };
+      if (!ruleApplies(rule, event.type)) continue; // the same test ruleMatches starts with
+      const ctx: EvalContext = { view, scope, cache, expanding };
       if (ruleMatches(rule, ctx)) out.push(rule);
     }
     return out;
