@@ -44,7 +44,15 @@ function nmapServices(xml: string): Map<number, Ident> {
     const svc = /<service ([^>]*?)\/?>/.exec(m[2])?.[1] ?? '';
     const attr = (k: string) => new RegExp(`\\b${k}="([^"]*)"`).exec(svc)?.[1] ?? '';
     const tunnel = attr('tunnel');
-    out.set(Number(m[1]), { service: (tunnel ? `${tunnel}/` : '') + attr('name'), product: attr('product'), version: attr('version') });
+    let name = attr('name');
+    let product = attr('product');
+    let version = attr('version');
+    // A port-table guess is not an identification.
+    if (attr('method') === 'table') name = 'unknown';
+    // nmap names Mosquitto's $SYS answer as the service name ("mosquitto version 2.0.11").
+    const sys = /^(\w+) version ([\w.]+)$/.exec(name);
+    if (sys) [name, product, version] = [sys[1].toLowerCase() === 'mosquitto' ? 'mqtt' : sys[1], sys[1], sys[2]];
+    out.set(Number(m[1]), { service: (tunnel ? `${tunnel}/` : '') + name, product, version });
   }
   return out;
 }
@@ -54,11 +62,12 @@ const SAME: Record<string, string> = { 'ssl/http': 'https', 'ssl/https': 'https'
 const canon = (s: string) => SAME[s.toLowerCase()] ?? s.toLowerCase();
 
 function verdict(n: Ident | undefined, l: Ident | undefined): string {
-  const nSvc = n?.service && !['unknown', 'tcpwrapped'].includes(n.service) ? canon(n.service) : '';
+  const nSvc = n?.service && !['unknown', 'tcpwrapped'].includes(n.service) ? canon(n.service).replace(/^ssl\/unknown$/, 'ssl') : '';
   const lSvc = l?.service && !['unknown', 'tcpwrapped'].includes(l.service) ? canon(l.service) : '';
   if (!nSvc && !lSvc) return 'both unknown';
   if (!lSvc) return 'nmap better';
   if (!nSvc) return 'luna better';
+  if (nSvc === 'ssl' && (lSvc === 'https' || lSvc.startsWith('ssl/'))) return 'luna better';
   if (nSvc !== lSvc) return `differ`;
   const nv = n!.version ? 1 : 0;
   const lv = l!.version ? 1 : 0;
