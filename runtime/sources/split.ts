@@ -5,7 +5,7 @@
 // gzip and concatenated/pretty JSON cannot be cut without reading everything: one slice.
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { chunkSlots } from './evtx/reader.ts';
+import { chunkBase, chunkSlots } from './evtx/reader.ts';
 import { wholeFile, type LogSlice } from './raw.ts';
 import type { DiagnosticSink } from './diagnostics.ts';
 
@@ -22,7 +22,9 @@ export function splitForWorkers(path: string, n: number, opts: { onDiagnostic?: 
   try {
     const size = fstatSync(fd).size;
     if (whole.format === 'evtx') {
-      const slots = chunkSlots(size);
+      const head = Buffer.alloc(8);
+      readSync(fd, head, 0, 8, 0);
+      const slots = chunkSlots(size, chunkBase(head));
       const parts = Math.min(n, Math.max(1, slots));
       const out: LogSlice[] = [];
       for (let i = 0; i < parts; i++) {

@@ -190,14 +190,22 @@ export function readChunk(chunk: Buffer, fileOffset: number, index: number, decl
 /** Which chunks to read: [first, end) chunk indices (a worker's slice), default all. */
 export interface ChunkRange { first: number; end: number }
 
+/** Where the first chunk starts: 4096, or 0 for a file of bare chunks (carved, no file header). */
+export function chunkBase(head: Buffer): number {
+  return head.length >= 8 && head.subarray(0, 8).equals(CHUNK_MAGIC) ? 0 : FILE_HEADER_SIZE;
+}
+
 function* readSource(src: ByteSource, file: string, sink: DiagnosticSink, range?: ChunkRange): Generator<EvtxRecord[]> {
   const head = src.read(0, FILE_HEADER_SIZE);
-  const info = readFileHeader(head, src.size, file, range && range.first > 0 ? () => {} : sink);
-  const present = Math.ceil(Math.max(0, src.size - FILE_HEADER_SIZE) / CHUNK_SIZE);
+  const base = chunkBase(head);
+  const quiet = (range && range.first > 0) || base === 0;
+  const info = readFileHeader(head, src.size, file, quiet ? () => {} : sink);
+  if (base === 0) info.chunkCount = chunkSlots(src.size, 0);
+  const present = chunkSlots(src.size, base);
   const first = range?.first ?? 0;
   const last = Math.min(present, range?.end ?? present);
   for (let i = first; i < last; i++) {
-    const off = FILE_HEADER_SIZE + i * CHUNK_SIZE;
+    const off = base + i * CHUNK_SIZE;
     if (info.headerOk && i >= info.chunkCount) {
       // Past the chunks a sound header declares: preallocated slots, normally zeros. Read one
       // only if it carries a chunk signature (a dirty file may hold an undeclared last chunk).
@@ -227,6 +235,6 @@ export function* readEvtxFile(path: string, opts: EvtxOptions = {}, range?: Chun
 }
 
 /** Number of 64 KiB chunk slots in a file of `size` bytes (for splitting work). */
-export function chunkSlots(size: number): number {
-  return Math.ceil(Math.max(0, size - FILE_HEADER_SIZE) / CHUNK_SIZE);
+export function chunkSlots(size: number, base = FILE_HEADER_SIZE): number {
+  return Math.ceil(Math.max(0, size - base) / CHUNK_SIZE);
 }

@@ -139,6 +139,12 @@ describe('EVTX damage and recovery', () => {
     expect(ids(r.records)).toEqual(ids(expected));
   });
 
+  it('a file of bare chunks (carved, no file header) is read from offset 0', () => {
+    const r = damaged('carved.evtx', (b) => b.subarray(4096));
+    expect(r.diags).toEqual([]);
+    expect(ids(r.records)).toEqual(ids(clean));
+  });
+
   it('random damage never throws and never loses a record of an untouched chunk (property)', () => {
     const stats = { warned: 0, lostSome: 0, runs: 0 };
     fc.assert(

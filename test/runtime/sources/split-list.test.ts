@@ -63,6 +63,14 @@ describe('splitForWorkers', () => {
     }
   });
 
+  it('a carved EVTX (bare chunks) is split by chunks too', () => {
+    const p = join(dir, 'carved.evtx');
+    writeFileSync(p, readFileSync(MULTI_CHUNK).subarray(4096));
+    const slices = splitForWorkers(p, 3);
+    expect(slices.map((s) => s.chunks)).toEqual([{ first: 0, end: 5 }, { first: 5, end: 11 }, { first: 11, end: 17 }]);
+    expect(slices.flatMap((s) => events(s)).map((e) => e.record)).toEqual(events(MULTI_CHUNK).map((e) => e.record));
+  });
+
   it('gzip and concatenated JSON are not split', () => {
     const gz = join(dir, 'x.json.gz');
     writeFileSync(gz, gzipSync(readFileSync(PSEXEC)));
