@@ -6,7 +6,8 @@
 export class AhoCorasick {
   readonly patternCount: number;
   readonly stateCount: number;
-  private readonly alpha: Uint16Array; // char code → column (0 = not in any pattern)
+  private readonly ascii: Uint16Array; // ASCII char code → column (0 = not in any pattern)
+  private readonly wide: Map<number, number>; // other UTF-16 code units → column
   private readonly width: number;
   private readonly delta: Int32Array; // state * width + column → next state
   private readonly outStart: Int32Array;
@@ -16,11 +17,14 @@ export class AhoCorasick {
   constructor(patterns: readonly string[]) {
     this.patternCount = patterns.length;
     this.lengths = Int32Array.from(patterns, (p) => p.length);
-    this.alpha = new Uint16Array(65536);
+    this.ascii = new Uint16Array(128);
+    this.wide = new Map();
     let cols = 1;
     for (const p of patterns) for (let i = 0; i < p.length; i++) {
       const c = p.charCodeAt(i);
-      if (this.alpha[c] === 0) this.alpha[c] = cols++;
+      if (c < 128) {
+        if (this.ascii[c] === 0) this.ascii[c] = cols++;
+      } else if (!this.wide.has(c)) this.wide.set(c, cols++);
     }
     this.width = cols;
     // Trie with Map children first.
@@ -29,7 +33,8 @@ export class AhoCorasick {
     patterns.forEach((p, pid) => {
       let s = 0;
       for (let i = 0; i < p.length; i++) {
-        const col = this.alpha[p.charCodeAt(i)];
+        const code = p.charCodeAt(i);
+        const col = code < 128 ? this.ascii[code] : this.wide.get(code)!;
         let n = kids[s].get(col);
         if (n === undefined) {
           n = kids.length;
@@ -90,10 +95,12 @@ export class AhoCorasick {
 
   /** Calls hit(patternId, start, end) for every occurrence (end exclusive). */
   search(text: string, hit: (pattern: number, start: number, end: number) => void): void {
-    const { alpha, delta, width, outStart, outList, lengths } = this;
+    const { ascii, wide, delta, outStart, outList, lengths, width } = this;
+    const hasWide = wide.size > 0;
     let s = 0;
     for (let i = 0; i < text.length; i++) {
-      s = delta[s + alpha[text.charCodeAt(i)]];
+      const c = text.charCodeAt(i);
+      s = delta[s + (c < 128 ? ascii[c] : hasWide ? (wide.get(c) ?? 0) : 0)];
       if (s < 0) {
         s = -s - 1;
         const st = s / width;
