@@ -198,11 +198,12 @@ export class CstToAst {
   /** One value of a comparison; Regex tokens come back as strings plus their flags. */
   value(n: CstNode | undefined): { value: Value; flags?: string; isRegex: boolean } | undefined {
     const c = kids(n);
-    if (node(c, 'literal')) {
-      const v = this.literal(node(c, 'literal'));
-      if (v === undefined) return undefined;
-      return { value: scalarValue(v), isRegex: false };
-    }
+    if (tok(c, 'DString') || tok(c, 'RawString') || tok(c, 'SString')) return { value: { kind: 'str', value: this.str(n) ?? '' }, isRegex: false };
+    const num = tok(c, 'Number');
+    if (num) return { value: { kind: 'num', value: decodeNumber(num.image) }, isRegex: false };
+    if (tok(c, 'K_true')) return { value: { kind: 'bool', value: true }, isRegex: false };
+    if (tok(c, 'K_false')) return { value: { kind: 'bool', value: false }, isRegex: false };
+    if (tok(c, 'K_null')) return { value: { kind: 'null' }, isRegex: false };
     const re = tok(c, 'Regex');
     if (re) {
       const { pattern, flags } = decodeRegex(re.image);
@@ -255,7 +256,7 @@ export class CstToAst {
     if (tok(c, 'Star')) return this.keyword(node(c, 'keyword'), span);
     const fr = node(c, 'fieldRef');
     const frc = kids(fr);
-    const outerTok = this.nameTok(node(frc, 'fieldName'));
+    const outerTok = tok(frc, 'outer');
     const outer = this.nameOf(outerTok) ?? '';
     const inner = this.name(node(frc, 'inner'));
     const rest = node(c, 'compareRest');
@@ -284,7 +285,7 @@ export class CstToAst {
     const opTok = tok(c, 'op');
     const [op, opNeg] = mapOp(opTok?.image ?? '==');
     const negated = !!tok(c, 'K_not') !== opNeg;
-    const vs = kids(node(c, 'valueSpec'));
+    const vs = c;
     const quant = tok(vs, 'K_all') ? 'all' : 'any';
     const raw = node(vs, 'listLiteral') ? nodes(kids(node(vs, 'listLiteral')), 'value') : nodes(vs, 'value');
     const values: Value[] = [];
@@ -338,9 +339,10 @@ export class CstToAst {
     const items: Scalar[] = [];
     for (const v of nodes(kids(node(c, 'listLiteral')), 'value')) {
       const vc = kids(v);
-      if (node(vc, 'literal')) {
-        const s = this.literal(node(vc, 'literal'));
-        if (s !== undefined) items.push(s);
+      const lit = tok(vc, 'DString') || tok(vc, 'RawString') || tok(vc, 'SString') || tok(vc, 'Number') || tok(vc, 'K_true') || tok(vc, 'K_false') || tok(vc, 'K_null');
+      if (lit) {
+        const r = this.value(v);
+        if (r) items.push(r.value.kind === 'null' ? null : (r.value as { value: Scalar }).value);
       } else if (tok(vc, 'listRef')) {
         // Falco-style composition: an earlier list's items are spliced in.
         const ref = tok(vc, 'listRef')!;

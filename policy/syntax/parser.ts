@@ -36,7 +36,6 @@ export const RULE_LABELS: Record<string, string> = {
   primary: 'a condition',
   compareRest: 'a comparison',
   fieldRef: 'a field',
-  valueSpec: 'a value',
   value: 'a value',
   literal: 'a value',
   listLiteral: 'a list',
@@ -77,7 +76,8 @@ export const errorMessages: IParserErrorMessageProvider = {
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, previous, ruleName }) {
     const firsts = expectedPathsPerAlt.flatMap((alt) => alt.map((path) => (path[0] ? label(path[0]) : 'the end')));
     const after = previous && previous.image ? ` after ${describeToken(previous)}` : '';
-    const what = RULE_LABELS[ruleName];
+    // In a comparison the only wide choice is the value after the operator.
+    const what = ruleName === 'compareRest' ? 'a value' : RULE_LABELS[ruleName];
     // Long alternative lists read worse than the name of the thing that was expected.
     if (new Set(firsts).size > 4 && what) return `expected ${what}${after}, found ${describeToken(actual[0])}`;
     return `expected ${joinAlternatives(firsts)}${after} in ${RULE_LABELS[ruleName] ?? ruleName}, found ${describeToken(actual[0])}`;
@@ -375,8 +375,9 @@ export class LunaParser extends CstParser {
   });
 
   // Field, `odd field`, or hour(UtcTime) (time part of a timestamp field)
+  // (Tokens are consumed inline rather than through `fieldName`: fewer CST nodes per comparison.)
   fieldRef = this.RULE('fieldRef', () => {
-    this.SUBRULE(this.fieldName);
+    this.OR([{ ALT: () => this.CONSUME(T.Ident, { LABEL: 'outer' }) }, { ALT: () => this.CONSUME(T.BacktickIdent, { LABEL: 'outer' }) }]);
     this.OPTION(() => { this.CONSUME(T.LParen); this.SUBRULE2(this.fieldName, { LABEL: 'inner' }); this.CONSUME(T.RParen); });
   });
 
@@ -389,11 +390,8 @@ export class LunaParser extends CstParser {
     this.OPTION(() => this.CONSUME(T.Not));
     this.CONSUME(T.CompareOperator, { LABEL: 'op' });
     this.OPTION2(() => this.CONSUME(T.Cased));
-    this.SUBRULE(this.valueSpec);
-  });
-
-  valueSpec = this.RULE('valueSpec', () => {
-    this.OPTION(() => {
+    // valueSpec, inline (one CST node less per comparison).
+    this.OPTION3(() => {
       this.OR([{ ALT: () => this.CONSUME(T.AnyKw) }, { ALT: () => this.CONSUME(T.AllKw) }]);
     });
     this.OR2([{ ALT: () => this.SUBRULE(this.listLiteral) }, { ALT: () => this.SUBRULE(this.value) }]);
@@ -411,9 +409,17 @@ export class LunaParser extends CstParser {
   });
 
   // A value: literal, /regex/, field(Other), or a list name.
+  // Literal tokens are consumed inline (not via `literal`/`str`): values are the most frequent
+  // node, and every CST level costs allocation.
   value = this.RULE('value', () => {
     this.OR([
-      { ALT: () => this.SUBRULE(this.literal) },
+      { ALT: () => this.CONSUME(T.DString) },
+      { ALT: () => this.CONSUME(T.RawString) },
+      { ALT: () => this.CONSUME(T.SString) },
+      { ALT: () => this.CONSUME(T.NumberLit) },
+      { ALT: () => this.CONSUME(T.True) },
+      { ALT: () => this.CONSUME(T.False) },
+      { ALT: () => this.CONSUME(T.Null) },
       { ALT: () => this.CONSUME(T.Regex) },
       { ALT: () => { this.CONSUME(T.FieldKw); this.CONSUME(T.LParen); this.SUBRULE(this.fieldName); this.CONSUME(T.RParen); } },
       { ALT: () => this.CONSUME(T.Ident, { LABEL: 'listRef' }) },
