@@ -53,17 +53,28 @@ export async function runAdhocScan(opts: ScanCliOptions, format: 'human' | 'json
     for (const [k, v] of found) services.set(k, v);
   }
   const lines = scan.results.map((r) => toLine(r, services.get(`${r.address}:${r.port}`), portName));
+  let metrics: Record<string, string | number>[] = [];
+  if (opts.metrics) {
+    const { MetricsCollector } = await import('../../scanner/metrics/collect.ts');
+    metrics = await new MetricsCollector().sample();
+  }
 
   if (format === 'jsonl') {
     for (const l of lines) process.stdout.write(JSON.stringify(l) + '\n');
+    for (const m of metrics) process.stdout.write(JSON.stringify({ type: 'HostMetrics', fields: m }) + '\n');
   } else if (format === 'json') {
-    process.stdout.write(JSON.stringify({ ports: lines, stats: scan.stats }) + '\n');
+    process.stdout.write(JSON.stringify({ ports: lines, stats: scan.stats, ...(metrics.length ? { metrics } : {}) }) + '\n');
   } else {
     process.stdout.write(lines.length ? humanTable(lines) + '\n' : 'no open ports\n');
     const s = scan.stats;
     process.stdout.write(
       `\n${hosts.length} host(s), ${s.jobs} port(s): ${s.open} open, ${s.closed} closed, ${s.filtered} filtered in ${(s.elapsedMs / 1000).toFixed(2)} s\n`,
     );
+    for (const m of metrics) {
+      process.stdout.write(
+        `host ${m.host}: cpu ${m.cpu_percent}% · mem ${m.mem_percent}% · load ${m.load1}/${m.load5}/${m.load15} · disk ${m.disk_path} ${m.disk_percent ?? '?'}% · users ${m.users} · listening ${m.tcp_listening} · syn_recv ${m.tcp_syn_recv} · syncookies ${m.syncookies_sent}\n`,
+      );
+    }
   }
   return EXIT_OK;
 }

@@ -17,7 +17,9 @@ const VENDOR_PRODUCT: Record<string, string> = {
   minecraft: 'mojang:minecraft',
 };
 
-export function cpeFor(product: string | null, version: string | null, template?: string): string | null {
+export function cpeFor(product: string | null, rawVersion: string | null, template?: string): string | null {
+  // Only exact versions go into a CPE ("9.6 or later" is a range, not a version).
+  const version = rawVersion && /^\d[\w.+~-]*$/.test(rawVersion) ? rawVersion : null;
   if (template && !template.includes('{vendor}')) {
     if (template.includes('{version}')) return version ? template.replace('{version}', cpeEscape(version)) : template.replace(/:\{version\}$/, '');
     return template;

@@ -10,6 +10,7 @@ import { parseMinecraft, minecraftStatusRequest } from './minecraft.ts';
 import { parseHttp } from './http.ts';
 import { parseMongodb, MONGODB_BUILDINFO } from './mongodb.ts';
 import { parseEpmd, EPMD_NAMES } from './epmd.ts';
+import { parseErlangDist, ERLANG_SEND_NAME } from './erlang-dist.ts';
 
 export const PARSERS: Record<string, Parser> = {
   mysql: parseMysql,
@@ -21,6 +22,7 @@ export const PARSERS: Record<string, Parser> = {
   http: parseHttp,
   mongodb: parseMongodb,
   epmd: parseEpmd,
+  'erlang-dist': parseErlangDist,
 };
 
 export const PAYLOAD_BUILDERS: Record<string, (host: string, port: number) => Buffer> = {
@@ -30,4 +32,5 @@ export const PAYLOAD_BUILDERS: Record<string, (host: string, port: number) => Bu
   'minecraft-slp': minecraftStatusRequest,
   'mongodb-buildinfo': () => MONGODB_BUILDINFO,
   'epmd-names': () => EPMD_NAMES,
+  'erlang-send-name': () => ERLANG_SEND_NAME,
 };

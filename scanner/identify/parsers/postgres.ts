@@ -34,8 +34,9 @@ export function parsePostgres(data: Buffer): ParsedService | null {
       if (!fields.S || !fields.C || !/^[0-9A-Z]{5}$/.test(fields.C)) return null;
       const extra: Record<string, string | number | boolean> = { sqlstate: fields.C, error: (fields.M ?? '').slice(0, 200) };
       // The non-localised severity field 'V' exists since 9.6.
-      if (fields.V) extra.min_version = '9.6';
-      facts = { service: 'postgresql', product: 'PostgreSQL', version: facts?.version ?? null, extra };
+      const floor = fields.V ? '9.6' : null;
+      if (floor) extra.min_version = floor;
+      facts = { service: 'postgresql', product: 'PostgreSQL', version: facts?.version ?? (floor ? `${floor} or later` : null), extra };
     } else if (type === 'R') {
       if (body.length < 4) return null;
       const code = body.readInt32BE(0);

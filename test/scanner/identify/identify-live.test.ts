@@ -71,6 +71,17 @@ describe("the machine's services", () => {
     expect(String(s.extra?.platform)).toMatch(/Erlang/);
   });
 
+  it('RabbitMQ neighbours: epmd 4369 node list and the Erlang distribution port', async (ctx) => {
+    await machineService(4369, ctx);
+    const e = await at(4369);
+    expect(e).toMatchObject({ service: 'epmd', product: 'Erlang Port Mapper Daemon' });
+    const m = /rabbit:(\d+)/.exec(String(e.extra?.nodes));
+    if (!m) return;
+    const d = await at(Number(m[1]));
+    expect(d.service).toBe('erlang-dist');
+    expect(String(d.extra?.node)).toMatch(/^rabbit@/);
+  });
+
   it('Mosquitto 1883 via CONNACK and $SYS/broker/version', async (ctx) => {
     await machineService(1883, ctx);
     const s = await at(1883);
