@@ -76,7 +76,7 @@ export function flattenFast(obj: Record<string, unknown>): Record<string, Scalar
 function convert(batch: RawRecord[], file: string, keepRaw: boolean, evtx: boolean, sink: DiagnosticSink, out: SourcedEvent[]): void {
   for (const r of batch) {
     try {
-      const obj = evtx ? r.obj : normalizeShape(r.obj, () => sink(at(CODES.LENIENT_XML, 'warning', `record ${r.record}: the embedded event XML is not well-formed (truncated?); its fields were recovered best-effort`, file, { record: r.record })));
+      const obj = evtx ? r.obj : normalizeShape(r.obj, () => sink(at(CODES.LENIENT_XML, 'warning', 'the embedded event XML is not well-formed (cut short or a stray &); its fields were recovered best-effort', file, { record: r.record })));
       const ev: SourcedEvent = { event: toLunaEvent(evtx ? flattenRecord(obj) : flattenFast(obj)), file, record: r.record };
       // The event's own time (System/TimeCreated) first: record headers of re-exported EVTX
       // files can be zero (1601-01-01).
