@@ -132,3 +132,22 @@ describe('nmap-service-probes reader (format only; test text written here, no nm
     expect(hit).toMatchObject({ product: 'Luna demo daemon', version: '1.4', cpe: 'cpe:/a:luna:demo:1.4' });
   });
 });
+
+describe('a user-installed nmap-service-probes (read at run time, never shipped)', () => {
+  const file = '/usr/share/nmap/nmap-service-probes';
+  it('parses the installed file and its matchers identify a real banner', async (ctx) => {
+    const { existsSync, readFileSync } = await import('node:fs');
+    if (!existsSync(file)) {
+      console.warn(`SKIP: ${file} not installed (apt-get install nmap)`);
+      return ctx.skip('nmap not installed');
+    }
+    const r = parseNmapServiceProbes(readFileSync(file, 'utf8'));
+    expect(r.probes.length).toBeGreaterThan(50);
+    expect(r.matchers).toBeGreaterThan(5000);
+    const nul = r.probes.find((p) => p.name === 'nmap:NULL')!;
+    const hit = matchData(Buffer.from('SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n'), nul.matchers!, { host: 'h', port: 22 });
+    expect(hit?.service).toBe('ssh');
+    expect(hit?.product).toBe('OpenSSH');
+    expect(hit?.version).toBe('9.2p1 Debian 2+deb12u3');
+  }, 30000);
+});
