@@ -18,6 +18,7 @@ export function detectText(head: Buffer): LogFormat {
   let s = head.toString('utf8', 0, Math.min(head.length, HEAD));
   if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
   const t = s.trimStart();
+  if (t === '') return 'ndjson'; // empty (or blank) file: a log with no events, not an error
   if (t.startsWith('[')) return 'json';
   if (/^type=[A-Za-z0-9_]+ msg=audit\(\d+(\.\d+)?:\d+\):/.test(t)) return 'auditd';
   if (!t.startsWith('{')) return 'unknown';

@@ -264,5 +264,12 @@ describe('format detection', () => {
     expect(text.diags.map((d) => [d.code, d.severity])).toEqual([['LUN6602', 'warning']]);
     const missing = await all(join(dir, 'nope.json'));
     expect(missing.diags.map((d) => [d.code, d.severity])).toEqual([['LUN6601', 'error']]);
+    const folder = await all(dir);
+    expect(folder.diags.map((d) => [d.code, d.severity])).toEqual([['LUN6601', 'error']]);
+    // An empty or blank file is a log with no events.
+    for (const body of ['', '\n\r\n  \n']) {
+      const empty = await all(put('empty.json', body));
+      expect([empty.events, empty.diags]).toEqual([[], []]);
+    }
   });
 });
