@@ -9,7 +9,7 @@ import type { Action, CompareExpr, CompareOp, Expr, MacroDecl, Policy, RuleDecl,
 import { allEventTypes, eventType, type EventTypeInfo, type FieldType } from './catalogue.ts';
 import { diag, didYouMean, type Diagnostic } from './diagnostics.ts';
 import { MAX_LIST_ITEMS, MAX_REGEX_LENGTH } from './limits.ts';
-import { spanOf } from './locations.ts';
+import { isBroken, spanOf } from './locations.ts';
 
 const STRING_OPS: ReadonlySet<CompareOp> = new Set(['contains', 'startswith', 'endswith', 'glob', 'regex']);
 const ORDER_OPS: ReadonlySet<CompareOp> = new Set(['lt', 'lte', 'gt', 'gte']);
@@ -23,6 +23,8 @@ interface Ctx {
   usedMacros: Set<string>;
   /** Dedupe: a macro used by several rules reports its problems once. */
   reported: Set<string>;
+  /** Inside a declaration with syntax errors: warnings would only echo them. */
+  quiet?: boolean;
 }
 
 interface Scope {
@@ -35,6 +37,7 @@ interface Scope {
 const SOFT_FOR_IMPORTS = new Set(['LUN2002', 'LUN2005', 'LUN2009', 'LUN2011']);
 
 function push(ctx: Ctx, d: Diagnostic): void {
+  if (ctx.quiet && d.severity === 'warning') return;
   if (ctx.policy.origin !== 'luna' && ctx.policy.origin !== 'luna-yaml' && SOFT_FOR_IMPORTS.has(d.code)) {
     // Imported rules (Sigma, Sysmon, MoonMon) may name fields other telemetry has: the rule
     // just never matches those events here. Say so without failing the whole import.
@@ -354,6 +357,7 @@ function checkPolicy(policy: Policy, diags: Diagnostic[], ruleIds: Map<string, R
       const where = !prev.span ? '' : prev.span.file === r.span?.file ? ` (first at line ${prev.span.line})` : ` (first in ${prev.span.file}:${prev.span.line})`;
       push(ctx, diag('LUN3001', 'error', `duplicate rule id '${r.id}'${where}`, { ...at(spanOf(r, 'name', r.span), policy), suggestion: 'rule ids must be unique across all loaded policies' }));
     } else ruleIds.set(r.id, r);
+    ctx.quiet = isBroken(r);
     if (r.on.length === 0) push(ctx, diag('LUN2001', 'error', `rule ${r.id} has no event type ('on')`, at(r.span, policy)));
     const types = resolveTypes(ctx, r.on, r.span, `rule ${r.id}`, r);
     const scope: Scope = { types, where: `rule ${r.id}` };
@@ -393,6 +397,7 @@ function checkPolicy(policy: Policy, diags: Diagnostic[], ruleIds: Map<string, R
     } else seenRules.set(key, r);
   }
 
+  ctx.quiet = false;
   for (const l of policy.lists) if (!ctx.usedLists.has(l.name)) push(ctx, diag('LUN3007', 'warning', `list '${l.name}' is never used`, at(spanOf(l, 'name', l.span), policy)));
   for (const m of policy.macros) if (!ctx.usedMacros.has(m.name)) push(ctx, diag('LUN3007', 'warning', `macro '${m.name}' is never used`, at(spanOf(m, 'name', m.span), policy)));
 }
@@ -422,6 +427,7 @@ function checkCorrelationsAndTests(policy: Policy, diags: Diagnostic[], ruleIds:
     checkActions(ctx, { types: [], where: c.id }, c.actions, c.span, `correlation ${c.id}`);
   }
   for (const t of policy.tests) {
+    ctx.quiet = isBroken(t);
     const types = resolveTypes(ctx, [t.on], t.span, `test "${t.name}"`, t);
     const ty = types[0];
     if (ty && !ty.open) {

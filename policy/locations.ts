@@ -29,3 +29,13 @@ export function recordStringStart(owner: object, key: string, span: Span | undef
   recordSpan(owner, key, span);
   recordSpan(owner, `${key}:text`, { ...span, col: span.col + prefix, offset: span.offset + prefix, endCol: span.col + prefix + 1, endOffset: span.offset + prefix + 1, endLine: span.line });
 }
+
+const broken = new WeakSet<object>();
+
+/** Marks a declaration that had syntax errors: the checker skips its "never matches" style warnings (they are echoes of the syntax error). */
+export function markBroken(owner: object): void {
+  broken.add(owner);
+}
+export function isBroken(owner: object): boolean {
+  return broken.has(owner);
+}

@@ -10,6 +10,7 @@ import { MAX_FILE_BYTES, MAX_NESTING, MAX_TOKENS } from '../limits.ts';
 import { And, lunaLexer, Not, Or } from './lexer.ts';
 import { lunaParser } from './parser.ts';
 import { CstToAst } from './cst-to-ast.ts';
+import { markBroken } from '../locations.ts';
 
 export interface ParseResult {
   policies: Policy[];
@@ -127,6 +128,12 @@ export function parseLunaText(file: string, text: string): ParseResult {
   const builder = new CstToAst(file);
   const name = basename(file).replace(/\.luna$/, '');
   const policy = builder.policyFile(cst, name);
+  // Declarations that contain a syntax error: later warnings about them would only echo it.
+  const errorOffsets = diagnostics.filter((d) => d.code === 'LUN1001').map((d) => d.span!.offset);
+  for (const decl of [...policy.rules, ...policy.macros, ...policy.tests, ...policy.correlations]) {
+    const sp = decl.span;
+    if (sp && errorOffsets.some((o) => o >= sp.offset && o <= sp.endOffset)) markBroken(decl);
+  }
   diagnostics.push(...builder.diagnostics);
   diagnostics.sort((a, b) => (a.span?.offset ?? 0) - (b.span?.offset ?? 0));
   return { policies: [policy], diagnostics, comments };
