@@ -3,7 +3,7 @@
 // order (files in the given order, records in file order), also with --workers N.
 
 import { Worker } from 'node:worker_threads';
-import type { Diagnostic } from '../../policy/diagnostics.ts';
+import { DiagnosticError, type Diagnostic } from '../../policy/diagnostics.ts';
 import type { SigmaOptions } from '../../policy/import/sigma/index.ts';
 import { createCorrelationEngine, type CorrelationAlert, type CorrelationLimits, type CorrelationStats } from '../correlation/engine.ts';
 import { listLogFiles, splitForWorkers } from '../sources/index.ts';
@@ -54,6 +54,13 @@ export interface HuntSummary {
 export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
   const t0 = performance.now();
   const rules = opts.loaded ?? (await loadHuntRules(opts.rules, { sigma: opts.sigma }));
+  // Unreadable or broken rule sources stop the hunt: a partial rule set would look like a
+  // clean result. (Rejected Sigma rules are warnings and listed, the hunt goes on.)
+  const ruleErrors = rules.diagnostics.filter((d) => d.severity === 'error');
+  if (ruleErrors.length) throw new DiagnosticError(rules.diagnostics.filter((d) => d.severity !== 'info'));
+  if (rules.rules.size === 0) {
+    throw new DiagnosticError([{ code: 'LUN5107', severity: 'error', message: `no rules found in ${opts.rules.join(', ') || '(no --rules given)'}`, suggestion: 'give .luna files, Sigma YAML, directories of them, or a bundle with --rules' }]);
+  }
   const diagnostics: Diagnostic[] = [...rules.diagnostics];
   const m = opts.prepared ?? (await createMatcher(rules, opts.matcher ?? 'auto'));
   diagnostics.push(...m.diagnostics.filter((d) => d.severity === 'error'));

@@ -140,6 +140,10 @@ describe('luna hunt', () => {
     const bad = run(['hunt', '-r', 'examples/sigma', '--output', 'xml', 'examples/logs']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--output must be table, jsonl or csv/);
+    const noRules = run(['hunt', '-r', 'no/such/rules.yml', 'examples/logs']);
+    expect(noRules.status).toBe(2);
+    expect(noRules.stderr).toMatch(/LUN1003: cannot read no\/such\/rules.yml/);
+    expect(noRules.stdout).toBe('');
     const missing = run(['hunt', '-r', 'examples/sigma', 'no/such/file.evtx']);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/no\/such\/file\.evtx/);
