@@ -1,87 +1,131 @@
 // One Aho-Corasick automaton per (event type, field) over case-folded text: a single pass
-// finds every contains/startswith/endswith pattern and regex prefilter literal. Transitions
-// are a dense DFA over the patterns' own alphabet (other characters go to column 0), so the
-// inner loop is two array reads per character.
+// finds every contains/startswith/endswith pattern and regex prefilter literal.
+// States are numbered in breadth-first order. The shallow states (where a scan spends most
+// of its time) get complete DFA rows over the patterns' own alphabet (other characters are
+// column 0): one array read per character. Deeper states keep only their explicit children
+// and fall back along failure links to a dense state — so memory stays bounded (about 4 MB
+// per automaton) even for thousands of long Sigma patterns.
+
+const DENSE_CELLS = 1 << 20;
 
 export class AhoCorasick {
   readonly patternCount: number;
   readonly stateCount: number;
+  /** States below this id have dense rows. */
+  readonly denseStates: number;
   private readonly ascii: Uint16Array; // ASCII char code → column (0 = not in any pattern)
   private readonly wide: Map<number, number>; // other UTF-16 code units → column
   private readonly width: number;
-  private readonly delta: Int32Array; // state * width + column → next state
+  private readonly dense: Int32Array; // state * width + column → next state (state < denseStates)
+  private readonly childStart: Int32Array; // sparse children of deep states (CSR)
+  private readonly childCol: Int32Array;
+  private readonly childNext: Int32Array;
+  private readonly fail: Int32Array;
+  private readonly hasOut: Uint8Array;
   private readonly outStart: Int32Array;
   private readonly outList: Int32Array; // pattern ids (all outputs incl. via suffix links)
   private readonly lengths: Int32Array;
 
-  constructor(patterns: readonly string[]) {
+  constructor(patterns: readonly string[], denseCells = DENSE_CELLS) {
     this.patternCount = patterns.length;
     this.lengths = Int32Array.from(patterns, (p) => p.length);
     this.ascii = new Uint16Array(128);
     this.wide = new Map();
+    // 1. Alphabet: one column per distinct code unit in the patterns (0 = anything else).
     let cols = 1;
     for (const p of patterns) for (let i = 0; i < p.length; i++) {
-      const c = p.charCodeAt(i);
-      if (c < 128) {
-        if (this.ascii[c] === 0) this.ascii[c] = cols++;
-      } else if (!this.wide.has(c)) this.wide.set(c, cols++);
+      const code = p.charCodeAt(i);
+      if (code < 128) {
+        if (this.ascii[code] === 0) this.ascii[code] = cols++;
+      } else if (!this.wide.has(code)) this.wide.set(code, cols++);
     }
+    const colOf = (code: number): number => (code < 128 ? this.ascii[code] : this.wide.get(code)!);
     this.width = cols;
-    // Trie with Map children first.
-    const kids: Map<number, number>[] = [new Map()];
-    const own: number[][] = [[]];
+    // 2. Trie in flat arrays: one edge map keyed by state * cols + col, children as lists.
+    const edge = new Map<number, number>();
+    const firstChild: number[] = [-1];
+    const nextSib: number[] = [-1];
+    const edgeCol: number[] = [0];
+    const ownHead: number[] = [-1];
+    const ownNext: number[] = [];
     patterns.forEach((p, pid) => {
       let s = 0;
       for (let i = 0; i < p.length; i++) {
-        const code = p.charCodeAt(i);
-        const col = code < 128 ? this.ascii[code] : this.wide.get(code)!;
-        let n = kids[s].get(col);
-        if (n === undefined) {
-          n = kids.length;
-          kids.push(new Map());
-          own.push([]);
-          kids[s].set(col, n);
+        const col = colOf(p.charCodeAt(i));
+        const key = s * cols + col;
+        let t = edge.get(key);
+        if (t === undefined) {
+          t = firstChild.length;
+          firstChild.push(-1);
+          nextSib.push(firstChild[s]);
+          edgeCol.push(col);
+          ownHead.push(-1);
+          firstChild[s] = t;
+          edge.set(key, t);
         }
-        s = n;
+        s = t;
       }
-      own[s].push(pid);
+      ownNext[pid] = ownHead[s];
+      ownHead[s] = pid;
     });
-    const n = kids.length;
+    const n = firstChild.length;
     this.stateCount = n;
-    const fail = new Int32Array(n);
-    const delta = new Int32Array(n * cols);
+    const own = (s: number): number[] => {
+      const out: number[] = [];
+      for (let p = ownHead[s]; p >= 0; p = ownNext[p]) out.push(p);
+      return out.reverse();
+    };
+    // 3. Breadth-first renumbering and failure links (classic construction).
+    const order: number[] = [0];
+    const newId = new Int32Array(n);
+    const failOld = new Int32Array(n);
+    for (let qi = 0; qi < order.length; qi++) {
+      const s = order[qi];
+      for (let t = firstChild[s]; t >= 0; t = nextSib[t]) {
+        newId[t] = order.length;
+        order.push(t);
+        if (s === 0) continue;
+        const col = edgeCol[t];
+        let f = failOld[s];
+        while (f !== 0 && !edge.has(f * cols + col)) f = failOld[f];
+        failOld[t] = edge.get(f * cols + col) ?? 0;
+      }
+    }
+    this.fail = new Int32Array(n);
     const outs: number[][] = new Array(n);
-    outs[0] = own[0];
-    const queue: number[] = [];
-    for (let c = 0; c < cols; c++) {
-      const t = kids[0].get(c);
-      if (t !== undefined) {
-        delta[c] = t;
-        fail[t] = 0;
-        queue.push(t);
+    for (let i = 0; i < n; i++) {
+      const old = order[i];
+      const f = newId[failOld[old]];
+      this.fail[i] = i === 0 ? 0 : f;
+      if (ownHead[old] < 0) outs[i] = i === 0 ? [] : outs[f];
+      else {
+        const mine = own(old);
+        outs[i] = i === 0 ? mine : outs[f].length ? [...mine, ...outs[f]] : mine;
       }
     }
-    for (let qi = 0; qi < queue.length; qi++) {
-      const s = queue[qi];
-      outs[s] = own[s].length ? [...own[s], ...outs[fail[s]]] : outs[fail[s]];
-      for (let c = 0; c < cols; c++) {
-        const t = kids[s].get(c);
-        if (t !== undefined) {
-          fail[t] = delta[fail[s] * cols + c];
-          delta[s * cols + c] = t;
-          queue.push(t);
-        } else {
-          delta[s * cols + c] = delta[fail[s] * cols + c];
-        }
+    // 3. Dense rows for the shallowest states; CSR children for the rest.
+    const D = Math.min(n, Math.max(1, Math.floor(denseCells / cols)));
+    this.denseStates = D;
+    const dense = new Int32Array(D * cols);
+    for (let i = 0; i < D; i++) {
+      if (i > 0) dense.copyWithin(i * cols, this.fail[i] * cols, this.fail[i] * cols + cols); // fail[i] < i
+      for (let c = firstChild[order[i]]; c >= 0; c = nextSib[c]) dense[i * cols + edgeCol[c]] = newId[c];
+    }
+    this.dense = dense;
+    this.childStart = new Int32Array(n + 1);
+    const cc: number[] = [];
+    const cn: number[] = [];
+    for (let i = 0; i < n; i++) {
+      this.childStart[i] = cc.length;
+      if (i >= D) for (let c = firstChild[order[i]]; c >= 0; c = nextSib[c]) {
+        cc.push(edgeCol[c]);
+        cn.push(newId[c]);
       }
     }
-    // Pre-multiply targets (row offsets) and mark states with outputs by a negative sign, so
-    // the search loop is one table read and one sign test per character.
-    for (let i = 0; i < delta.length; i++) {
-      const t = delta[i];
-      delta[i] = outs[t].length ? -(t * cols) - 1 : t * cols;
-    }
-    this.delta = delta;
+    this.childStart[n] = cc.length;
+    this.childCol = Int32Array.from(cc);
+    this.childNext = Int32Array.from(cn);
+    this.hasOut = Uint8Array.from(outs, (o) => (o.length ? 1 : 0));
     this.outStart = new Int32Array(n + 1);
     let total = 0;
     for (let s = 0; s < n; s++) {
@@ -95,21 +139,31 @@ export class AhoCorasick {
 
   /** Calls hit(patternId, start, end) for every occurrence (end exclusive). */
   search(text: string, hit: (pattern: number, start: number, end: number) => void): void {
-    const { ascii, wide, delta, outStart, outList, lengths, width } = this;
+    const { ascii, wide, dense, width, denseStates, hasOut, outStart, outList, lengths } = this;
     const hasWide = wide.size > 0;
     let s = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      s = delta[s + (c < 128 ? ascii[c] : hasWide ? (wide.get(c) ?? 0) : 0)];
-      if (s < 0) {
-        s = -s - 1;
-        const st = s / width;
-        const b = outStart[st + 1];
-        for (let k = outStart[st]; k < b; k++) {
+      const col = c < 128 ? ascii[c] : hasWide ? (wide.get(c) ?? 0) : 0;
+      s = s < denseStates ? dense[s * width + col] : this.deepStep(s, col);
+      if (hasOut[s] !== 0) {
+        const b = outStart[s + 1];
+        for (let k = outStart[s]; k < b; k++) {
           const p = outList[k];
           hit(p, i + 1 - lengths[p], i + 1);
         }
       }
     }
+  }
+
+  /** Transition from a deep (sparse) state: explicit child, else along failure links. */
+  private deepStep(from: number, col: number): number {
+    const { childStart, childCol, childNext, fail, dense, width, denseStates } = this;
+    let s = from;
+    while (s >= denseStates) {
+      for (let k = childStart[s], e = childStart[s + 1]; k < e; k++) if (childCol[k] === col) return childNext[k];
+      s = fail[s];
+    }
+    return dense[s * width + col];
   }
 }

@@ -16,6 +16,12 @@ describe('Aho-Corasick', () => {
         const ac = new AhoCorasick(uniq);
         const got = new Set<string>();
         ac.search(text, (p, s, e) => got.add(`${p}:${s}:${e}`));
+        // Same answers when only the root row is dense (deep states sparse, via failure links).
+        const sparse = new AhoCorasick(uniq, 1);
+        expect(sparse.denseStates).toBe(1);
+        const got2 = new Set<string>();
+        sparse.search(text, (p, s, e) => got2.add(`${p}:${s}:${e}`));
+        expect(got2).toEqual(got);
         const want = new Set<string>();
         uniq.forEach((p, i) => {
           for (let k = text.indexOf(p); k >= 0; k = text.indexOf(p, k + 1)) want.add(`${i}:${k}:${k + p.length}`);
