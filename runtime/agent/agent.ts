@@ -38,6 +38,8 @@ export interface AgentOptions {
   onRecord?: (rec: OutputRecord) => void;
   wakeBytes?: number;
   pollMs?: number;
+  /** Directory of scan policies for the `scan` action (`<name>.scan.yaml`). */
+  scanDir?: string;
 }
 
 export interface OutputRecord {
@@ -61,6 +63,7 @@ export class Agent {
   private reloading: Promise<boolean> = Promise.resolve(true);
   private startedAt = new Date().toISOString();
   private scopeRel?: string;
+  private scans?: import('./scan-trigger.ts').ScanTrigger;
 
   constructor(opts: AgentOptions) {
     this.opts = opts;
@@ -107,6 +110,10 @@ export class Agent {
       });
     }
     this.commit(first);
+    if (this.opts.scanDir) {
+      const { ScanTrigger } = await import('./scan-trigger.ts');
+      this.scans = new ScanTrigger({ dir: this.opts.scanDir, emit: (r) => this.emit(r as OutputRecord) });
+    }
     this.flushTimer = setInterval(() => this.flushSinks(), 200);
     this.statusTimer = setInterval(() => this.saveStatus(), 1000);
     this.saveStatus();
@@ -251,10 +258,14 @@ export class Agent {
       },
     };
     if (actions.has('alert')) this.counters.alerts++;
-    for (const m of matches)
-      for (const x of m.actions)
-        if (x.kind === 'scan') this.emitNotice('scan requested', { policy: x.policy, target: x.target ? ev.fields[x.target] : undefined, rule: m.ruleId });
     this.emit(rec);
+    for (const m of matches)
+      for (const x of m.actions) {
+        if (x.kind !== 'scan') continue;
+        const target = x.target ? ev.fields[x.target] : undefined;
+        if (this.scans) this.scans.request(x.policy, target === undefined || target === null ? undefined : String(target), m.ruleId);
+        else this.emitNotice('scan requested (no --scan-dir: not run)', { policy: x.policy, target, rule: m.ruleId });
+      }
   }
 
   /** SIGKILL a process only if it is inside the scope cgroup, not us, and not in dry run. */
@@ -386,6 +397,7 @@ export class Agent {
     await this.reloading.catch(() => undefined);
     await this.fan?.stop();
     this.fan = undefined;
+    this.scans?.stop();
     await this.driver?.close();
     this.saveStatus();
     this.driver = undefined;

@@ -39,6 +39,7 @@ export async function runAgent(opts: Record<string, unknown>, format: Format): P
     stateDir,
     keys,
     allowUnsigned: !!opts.allowUnsigned,
+    scanDir: opts.scanDir as string | undefined,
   });
   let stopping = false;
   const stop = async (code: number) => {

@@ -23,6 +23,7 @@ export function register(program: Command): void {
     .option('--stdout', 'write events as JSON lines to stdout')
     .option('--report <url>', 'send detections and activations to mysql://… or nats://… (repeatable)', collect)
     .option('--state-dir <dir>', 'status file and last-known-good slots', '/run/luna')
+    .option('--scan-dir <dir>', 'scan policies the scan action runs (<name>.scan.yaml)')
     .option('--key <file>', 'pinned public key bundles must be signed with (repeatable)', collect)
     .option('--allow-unsigned', 'accept bundles without a pinned key (signature not enforced)')
     .option('--capabilities', 'print what this kernel supports and which mechanism each action uses, then exit')
