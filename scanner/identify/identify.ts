@@ -72,7 +72,7 @@ export function probeOrder(set: ProbeSet, port: number): Probe[] {
 }
 
 const TOR_NAME = /^CN=www\.[a-z2-7]{6,32}\.(?:com|net|org)$/;
-function torHeuristic(t: TlsInfo | undefined): boolean {
+export function torLike(t: TlsInfo | undefined): boolean {
   // Tor relays present a self-made link certificate: random www.<base32>.net subject signed by a
   // different random www.<base32>.com identity, no other name fields.
   return !!t && !!t.subject && !!t.issuer && TOR_NAME.test(t.subject) && TOR_NAME.test(t.issuer) && t.subject !== t.issuer;
@@ -127,7 +127,7 @@ export async function identifyPort(target: { host: string; address: string; fami
     if (h && !fallback) fallback = { hit: h, probe, data: r.data, tls: r.tls };
     if (probe.tls && r.tls && !h) {
       // A TLS service whose inner protocol we could not name.
-      if (torHeuristic(r.tls)) return build({ matcher: { name: 'tor-orport', soft: false }, service: 'tor-orport', product: 'Tor', version: null, info: null, cpe: 'cpe:/a:torproject:tor', parserSoft: false }, probe, r.data, r.tls);
+      if (torLike(r.tls)) return build({ matcher: { name: 'tor-orport', soft: false }, service: 'tor-orport', product: 'Tor', version: null, info: null, cpe: 'cpe:/a:torproject:tor', parserSoft: false }, probe, r.data, r.tls);
       return build({ matcher: { name: 'tls-handshake', soft: false }, service: r.tls.alpn === 'h2' ? 'https' : 'ssl', product: null, version: null, info: null, cpe: null, parserSoft: false }, probe, r.data, r.tls);
     }
   }

@@ -151,3 +151,13 @@ describe('a user-installed nmap-service-probes (read at run time, never shipped)
     expect(hit?.version).toBe('9.2p1 Debian 2+deb12u3');
   }, 30000);
 });
+
+describe('Tor ORPort heuristic', () => {
+  it('recognises a relay link certificate by its random www names', async () => {
+    const { torLike } = await import('../../../scanner/identify/identify.ts');
+    const t = (subject: string, issuer: string) => ({ protocol: 'TLSv1.3', cipher: null, alpn: null, subject, issuer, validFrom: null, validTo: null, fingerprint256: null, selfSigned: subject === issuer, sans: null });
+    expect(torLike(t('CN=www.k3mrdqsk2b7z.net', 'CN=www.q7xbcfe4vdy2jz.com'))).toBe(true);
+    expect(torLike(t('CN=www.example.com, O=Example', 'CN=R3, O=Let\'s Encrypt, C=US'))).toBe(false);
+    expect(torLike(t('CN=www.abcdefgh.net', 'CN=www.abcdefgh.net'))).toBe(false); // self-issued: not Tor's shape
+  });
+});
