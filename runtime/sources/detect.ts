@@ -1,11 +1,12 @@
 // Format sniffing from a file's first bytes (never from its name alone): EVTX by signature,
 // gzip by magic (then the decompressed head is sniffed), NDJSON when a line near the top is one
-// whole object, concatenated/pretty JSON or an array otherwise, auditd text by its record header.
+// whole object, concatenated/pretty JSON or an array otherwise, auditd text by its record header,
+// Windows event XML by its <Event>/<Events> root.
 
 import { closeSync, openSync, readSync } from 'node:fs';
 import { constants, gunzipSync } from 'node:zlib';
 
-export type LogFormat = 'evtx' | 'ndjson' | 'json' | 'auditd' | 'unknown';
+export type LogFormat = 'evtx' | 'ndjson' | 'json' | 'auditd' | 'xml' | 'unknown';
 
 export interface Sniffed {
   format: LogFormat;
@@ -20,6 +21,7 @@ export function detectText(head: Buffer): LogFormat {
   const t = s.trimStart();
   if (t === '') return 'ndjson'; // empty (or blank) file: a log with no events, not an error
   if (t.startsWith('[')) return 'json';
+  if (/^(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<Events?[\s>]/.test(t) && /<Event[\s>]/.test(t)) return 'xml';
   if (/^type=[A-Za-z0-9_]+ msg=audit\(\d+(\.\d+)?:\d+\):/.test(t)) return 'auditd';
   if (!t.startsWith('{')) return 'unknown';
   const lines = t.split('\n', 4);

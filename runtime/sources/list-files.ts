@@ -9,8 +9,9 @@ import { sniffFile } from './detect.ts';
 import { at, CODES, type DiagnosticSink } from './diagnostics.ts';
 
 const LOG_EXT = new Set(['.json', '.jsonl', '.ndjson', '.log', '.gz', '.evtx']);
-/** Extensions that are never logs: not even sniffed (policies, docs, code, archives). */
-const NEVER = new Set(['.yml', '.yaml', '.md', '.txt', '.xml', '.ts', '.js', '.py', '.luna', '.zip', '.html', '.csv', '.toml', '.sh']);
+/** Extensions that are never logs: not even sniffed (policies, docs, code, archives). .xml is
+ *  sniffed: event XML exports are logs, Sysmon configs are not. */
+const NEVER = new Set(['.yml', '.yaml', '.md', '.txt', '.ts', '.js', '.py', '.luna', '.zip', '.html', '.csv', '.toml', '.sh']);
 
 function sniffsAsLog(path: string): boolean {
   try {

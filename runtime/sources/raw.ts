@@ -1,6 +1,6 @@
 // Reading one log file (or a worker's slice of one) into raw records, synchronously (for
 // worker threads) or as an async stream (gzip text is decompressed as a stream). Formats:
-// EVTX, NDJSON, concatenated/pretty JSON, auditd text; any of them gzipped.
+// EVTX, NDJSON, concatenated/pretty JSON, auditd text, Windows event XML; any of them gzipped.
 
 import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { constants, createGunzip, gunzipSync } from 'node:zlib';
@@ -8,6 +8,7 @@ import { readEvtxBuffer, readEvtxFile, type ChunkRange, type EvtxRecord } from '
 import { NdjsonDecoder } from './json/ndjson.ts';
 import { ConcatJsonDecoder } from './json/concat-decoder.ts';
 import { AuditdDecoder } from './text/auditd.ts';
+import { XmlEventsDecoder } from './text/xml-events.ts';
 import type { RawRecord } from './json/raw-record.ts';
 import { sniffFile, type LogFormat } from './detect.ts';
 import { at, CODES, type DiagnosticSink } from './diagnostics.ts';
@@ -37,8 +38,9 @@ function evtxBatch(recs: EvtxRecord[]): RawRecord[] {
   return recs.map((r) => ({ obj: r.data, record: r.recordId, timestamp: r.timestamp }));
 }
 
-function decoderFor(format: 'ndjson' | 'json' | 'auditd', file: string, sink: DiagnosticSink, firstLine?: number) {
+function decoderFor(format: 'ndjson' | 'json' | 'auditd' | 'xml', file: string, sink: DiagnosticSink, firstLine?: number) {
   if (format === 'auditd') return new AuditdDecoder(file, sink, firstLine ?? 1);
+  if (format === 'xml') return new XmlEventsDecoder(file, sink);
   return format === 'ndjson' ? new NdjsonDecoder(file, sink, firstLine ?? 1) : new ConcatJsonDecoder(file, sink);
 }
 
@@ -68,7 +70,7 @@ export function wholeFile(path: string, file: string, sink: DiagnosticSink): Log
     return null;
   }
   if (s.format === 'unknown') {
-    sink(at(CODES.UNKNOWN_FORMAT, 'warning', `not a log format Luna reads (EVTX, NDJSON, JSON objects or array, auditd text, optionally gzipped); skipped`, file, { offset: 0 }));
+    sink(at(CODES.UNKNOWN_FORMAT, 'warning', `not a log format Luna reads (EVTX, NDJSON, JSON objects or array, event XML, auditd text, optionally gzipped); skipped`, file, { offset: 0 }));
     return null;
   }
   return { path, format: s.format, gzip: s.gzip };

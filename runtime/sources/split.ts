@@ -2,7 +2,7 @@
 // NDJSON: byte ranges cut just after a newline (so every slice starts at a line start), with the
 // line number each slice starts at, so diagnostics and record numbers stay file-global.
 // EVTX: ranges of 64 KiB chunks (chunks are self-contained: names and templates are per chunk).
-// gzip and concatenated/pretty JSON cannot be cut without reading everything: one slice.
+// gzip, concatenated/pretty JSON and event XML cannot be cut without reading everything: one slice.
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { chunkBase, chunkSlots } from './evtx/reader.ts';
@@ -17,7 +17,7 @@ export function splitForWorkers(path: string, n: number, opts: { onDiagnostic?: 
   const whole = wholeFile(path, opts.file ?? path, sink);
   if (!whole) return [];
   n = Math.max(1, Math.floor(n));
-  if (whole.gzip || whole.format === 'json' || n === 1) return [whole];
+  if (whole.gzip || whole.format === 'json' || whole.format === 'xml' || n === 1) return [whole];
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;

@@ -8,6 +8,7 @@ import { filetimeToIso } from '../../../runtime/sources/evtx/values.ts';
 import { NdjsonDecoder } from '../../../runtime/sources/json/ndjson.ts';
 import { ConcatJsonDecoder } from '../../../runtime/sources/json/concat-decoder.ts';
 import { AuditdDecoder } from '../../../runtime/sources/text/auditd.ts';
+import { XmlEventsDecoder } from '../../../runtime/sources/text/xml-events.ts';
 import { crc32 } from '../../../runtime/sources/evtx/crc32.ts';
 import type { RawRecord } from '../../../runtime/sources/json/raw-record.ts';
 import type { Diagnostic } from '../../../policy/diagnostics.ts';
@@ -83,6 +84,10 @@ describe('chunking invariance', () => {
       fc.tuple(fc.integer({ min: 1, max: 2e9 }), fc.integer({ min: 0, max: 999 }), word).map(([t, ms, w]) => `type=EXECVE msg=audit(${t}.${String(ms).padStart(3, '0')}:9): argc=1 a0="${w.replace(/"/g, '')}"`),
       fc.constant('not audit'),
     ), { maxLength: 20 }).map((ls) => ls.join('\n'))],
+    ['event XML', (s) => new XmlEventsDecoder('f', s), fc.array(fc.oneof(
+      fc.tuple(fc.integer({ min: 1, max: 30 }), word).map(([id, w]) => `<Event xmlns="x"><System><EventID>${id}</EventID><Computer>${w.replace(/"/g, '')}</Computer></System><EventData><Data Name="A">${w.replace(/"/g, '&quot;')}</Data></EventData></Event>`),
+      fc.constant('<Event><System><EventID>1</EventID><Computer>cut'), fc.constant('<Event><Broken'), fc.constant('<Events>'), fc.constant('</Events>'),
+    ), { maxLength: 15 }).map((ls) => ls.join('\r\n'))],
   ];
   for (const [name, make, texts] of cases) {
     it(`${name}: any cutting of the bytes gives the same records and diagnostics`, () => {
