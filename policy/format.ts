@@ -4,6 +4,7 @@
 // preceded (comments inside a rule move above the rule — never lost).
 
 import type { Action, CompareExpr, CorrelationDecl, ExceptionDecl, Expr, KeywordExpr, Policy, RuleDecl, Scalar, TestCase, Value } from './ast.ts';
+import { hasImplicitHeader } from './locations.ts';
 import { RESERVED_WORDS } from './syntax/lexer.ts';
 import { encodeDuration, encodeRegexBody } from './syntax/strings.ts';
 
@@ -263,7 +264,9 @@ export function formatPolicy(p: Policy, comments: SourceComment[] = []): string 
   let header = `policy ${fmtString(p.name)} version ${fmtString(p.version)}`;
   if (p.engine !== undefined) header += ` engine ${fmtString(p.engine)}`;
   if (p.description !== undefined) header += `\n  description ${fmtString(p.description)}`;
-  const head: string[] = [header];
+  // A file without a header keeps having none (its name comes from the file name).
+  const implicit = hasImplicitHeader(p) && p.version === '0.0.0' && p.engine === undefined && p.description === undefined;
+  const head: string[] = implicit ? [] : [header];
   const byVerdict = Object.entries(p.defaults);
   if (byVerdict.length) head.push(byVerdict.map(([t, v]) => `default ${fmtName(t)} ${v}`).join('\n'));
   if (p.agentConfig && Object.keys(p.agentConfig).length) head.push(`config ${fmtJson(p.agentConfig, '')}`);
@@ -301,7 +304,7 @@ export function formatPolicy(p: Policy, comments: SourceComment[] = []): string 
   const blocks: string[] = [];
   const leading = take(Math.min(firstOffset, p.rules[0]?.span?.offset ?? Number.MAX_SAFE_INTEGER));
   // Comments above the header stay above it.
-  blocks.push([...leading, ...head].join('\n'));
+  if (leading.length || head.length) blocks.push([...leading, ...head].join('\n'));
   // Consecutive lists (and macros) form one block; everything else is separated by a blank line.
   let prevGroup = -1;
   for (const it of items) {

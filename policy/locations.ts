@@ -39,3 +39,13 @@ export function markBroken(owner: object): void {
 export function isBroken(owner: object): boolean {
   return broken.has(owner);
 }
+
+const implicitHeader = new WeakSet<object>();
+
+/** A policy whose file has no `policy` header (name from the file name): fmt adds none. */
+export function markImplicitHeader(policy: object): void {
+  implicitHeader.add(policy);
+}
+export function hasImplicitHeader(policy: object): boolean {
+  return implicitHeader.has(policy);
+}

@@ -10,7 +10,7 @@ import {
 } from '../ast.ts';
 import { diag, didYouMean, type Diagnostic } from '../diagnostics.ts';
 import { MAX_LIST_ITEMS } from '../limits.ts';
-import { recordSpan, recordStringStart } from '../locations.ts';
+import { markImplicitHeader, recordSpan, recordStringStart } from '../locations.ts';
 import { decodeDuration, decodeNumber, decodeRegex, decodeStringToken } from './strings.ts';
 
 export const ACTION_KINDS: readonly ActionKind[] = ['log', 'drop', 'alert', 'block', 'kill', 'tag', 'scan'];
@@ -765,6 +765,7 @@ export class CstToAst {
       const td = node(ic, 'testDecl');
       if (td) { const t = this.testDecl(td); if (t) policy.tests.push(t); }
     }
+    if (headers === 0) markImplicitHeader(policy);
     return policy;
   }
 }

@@ -74,3 +74,14 @@ describe('luna fmt', () => {
     expect(readFileSync(f, 'utf8')).toBe(before);
   });
 });
+
+describe('luna fmt -', () => {
+  it('formats stdin to stdout without inventing a header', () => {
+    const r = spawnSync(join(root, 'bin/luna'), ['fmt', '-'], { cwd: root, encoding: 'utf8', input: 'rule A on ProcessCreate {when Image=="x"}\n' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('rule A "A" on ProcessCreate {\n  when Image == "x"\n  action alert\n}\n');
+    const bad = spawnSync(join(root, 'bin/luna'), ['fmt', '-'], { cwd: root, encoding: 'utf8', input: 'rule A on ProcessCreate {when Image==}\n' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('<stdin>:1:38: error LUN1001');
+  });
+});

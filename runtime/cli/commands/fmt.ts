@@ -9,7 +9,7 @@ export function register(program: Command): void {
   program
     .command('fmt')
     .description('format .luna policies canonically (comments are kept)')
-    .argument('<paths...>', '.luna files or directories')
+    .argument('<paths...>', ".luna files or directories ('-' for stdin)")
     .option('--check', 'do not write; list files that are not formatted and exit 1 if any')
     .option('-w, --write', 'rewrite files in place')
     .addHelpText(
@@ -25,7 +25,8 @@ Exit codes: 0 formatted (or written) · 1 --check found unformatted files · 2 s
 Examples:
   luna fmt rules/web.luna                   print the formatted file
   luna fmt --write examples/                format a whole pack in place
-  luna fmt --check examples/                CI: fail when a file is not formatted`,
+  luna fmt --check examples/                CI: fail when a file is not formatted
+  luna fmt - < rules.luna                   format stdin to stdout (for editors)`,
     )
     .action(
       action(async (paths: string[], opts: { check?: boolean; write?: boolean }, cmd: Command) => {
@@ -35,6 +36,22 @@ Examples:
         const { readFile, writeFile } = await import('node:fs/promises');
         const format = formatOf(cmd);
         const diagnostics: import('../../../policy/diagnostics.ts').Diagnostic[] = [];
+        if (paths.length === 1 && paths[0] === '-') {
+          // Editor integration: stdin → stdout, diagnostics on stderr.
+          const chunks: Buffer[] = [];
+          for await (const c of process.stdin) chunks.push(c as Buffer);
+          const text = Buffer.concat(chunks).toString('utf8');
+          const r = parseLunaText('<stdin>', text);
+          const errs = r.diagnostics.filter((d) => d.severity === 'error');
+          if (errs.length || !r.policies[0]) {
+            printDiagnostics(errs, format, new Map([['<stdin>', text]]));
+            return EXIT_USAGE;
+          }
+          const out = formatPolicy(r.policies[0], r.comments);
+          if (opts.check) return out === text ? EXIT_OK : EXIT_FINDINGS;
+          process.stdout.write(out);
+          return EXIT_OK;
+        }
         const files = (await listPolicyFiles(paths, diagnostics)).filter((f) => f.file.endsWith('.luna') || f.explicit);
         const changed: string[] = [];
         const sources = new Map<string, string>();
