@@ -16,7 +16,9 @@ export class AhoCorasick {
   private readonly ascii: Uint16Array; // ASCII char code → column (0 = not in any pattern)
   private readonly wide: Map<number, number>; // other UTF-16 code units → column
   private readonly width: number;
-  private readonly dense: Int32Array; // state * width + column → next state (state < denseStates)
+  /** Dense rows (state < denseStates): row offset + column → next state, encoded as
+   *  (offset of its row << 1 | has-output) for a dense target, -(state + 1) for a deep one. */
+  private readonly dense: Int32Array;
   private readonly childStart: Int32Array; // sparse children of deep states (CSR)
   private readonly childCol: Int32Array;
   private readonly childNext: Int32Array;
@@ -111,6 +113,11 @@ export class AhoCorasick {
       if (i > 0) dense.copyWithin(i * cols, this.fail[i] * cols, this.fail[i] * cols + cols); // fail[i] < i
       for (let c = firstChild[order[i]]; c >= 0; c = nextSib[c]) dense[i * cols + edgeCol[c]] = newId[c];
     }
+    const hasOut = Uint8Array.from(outs, (o) => (o.length ? 1 : 0));
+    for (let k = 0; k < dense.length; k++) {
+      const t = dense[k];
+      dense[k] = t < D ? ((t * cols) << 1) | hasOut[t] : -(t + 1);
+    }
     this.dense = dense;
     this.childStart = new Int32Array(n + 1);
     const cc: number[] = [];
@@ -125,7 +132,7 @@ export class AhoCorasick {
     this.childStart[n] = cc.length;
     this.childCol = Int32Array.from(cc);
     this.childNext = Int32Array.from(cn);
-    this.hasOut = Uint8Array.from(outs, (o) => (o.length ? 1 : 0));
+    this.hasOut = hasOut;
     this.outStart = new Int32Array(n + 1);
     let total = 0;
     for (let s = 0; s < n; s++) {
@@ -139,19 +146,40 @@ export class AhoCorasick {
 
   /** Calls hit(patternId, start, end) for every occurrence (end exclusive). */
   search(text: string, hit: (pattern: number, start: number, end: number) => void): void {
-    const { ascii, wide, dense, width, denseStates, hasOut, outStart, outList, lengths } = this;
+    const { ascii, wide, dense, width, hasOut, outStart, outList, lengths } = this;
     const hasWide = wide.size > 0;
-    let s = 0;
+    let off = 0; // row offset of the current dense state, or -1 when in a deep state
+    let deep = 0; // the current deep state
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       const col = c < 128 ? ascii[c] : hasWide ? (wide.get(c) ?? 0) : 0;
-      s = s < denseStates ? dense[s * width + col] : this.deepStep(s, col);
-      if (hasOut[s] !== 0) {
-        const b = outStart[s + 1];
-        for (let k = outStart[s]; k < b; k++) {
-          const p = outList[k];
-          hit(p, i + 1 - lengths[p], i + 1);
+      let st = -1;
+      if (off >= 0) {
+        const v = dense[off + col];
+        if (v >= 0) {
+          off = v >> 1;
+          if ((v & 1) === 0) continue;
+          st = off / width;
+        } else {
+          deep = st = -v - 1;
+          off = -1;
+          if (hasOut[st] === 0) continue;
         }
+      } else {
+        const t = this.deepStep(deep, col);
+        if (t < this.denseStates) {
+          off = t * width;
+          if (hasOut[t] === 0) continue;
+        } else {
+          deep = t;
+          if (hasOut[t] === 0) continue;
+        }
+        st = t;
+      }
+      const b = outStart[st + 1];
+      for (let k = outStart[st]; k < b; k++) {
+        const p = outList[k];
+        hit(p, i + 1 - lengths[p], i + 1);
       }
     }
   }
@@ -164,6 +192,7 @@ export class AhoCorasick {
       for (let k = childStart[s], e = childStart[s + 1]; k < e; k++) if (childCol[k] === col) return childNext[k];
       s = fail[s];
     }
-    return dense[s * width + col];
+    const v = dense[s * width + col];
+    return v >= 0 ? (v >> 1) / width : -v - 1;
   }
 }
