@@ -117,8 +117,9 @@ export function keywordHoldsIn(
   }
   const text = expr.cased ? toText(value) : ctx.view.foldedText(key);
   const kw = expr.cased ? toText(c.value) : toText(c.value).toLowerCase();
-  if (expr.op === 'contains' || c.literal) return expr.op === 'contains' ? text.includes(kw) : text === kw;
-  return globMatch(ctx.cache.glob(kw), text);
+  if (expr.op === 'contains') return text.includes(kw);
+  // glob: a keyword taken from another field (fieldref) has no wildcards
+  return c.literal ? text === kw : globMatch(ctx.cache.glob(kw), text);
 }
 
 /** The first field where the keyword candidate occurs, or undefined. */
