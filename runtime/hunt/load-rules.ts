@@ -36,8 +36,7 @@ function isBundle(path: string): boolean {
   if (/\.lbundle$/i.test(path)) return true;
   try {
     if (!statSync(path).isFile()) return false;
-    const head = readFileSync(path).subarray(0, 16).toString('latin1');
-    return head.startsWith('LUNABNDL') || head.startsWith('PK');
+    return readFileSync(path).subarray(0, 8).toString('latin1') === 'LUNABNDL';
   } catch {
     return false;
   }
@@ -93,7 +92,6 @@ export async function loadHuntRules(paths: string[], opts: RuleLoadOptions = {})
     out.diagnostics.push(...r.diagnostics);
     out.fidelity.push(...r.report);
   }
-  void collectSigmaFiles;
   for (const pol of out.policies) {
     for (const r of pol.rules) out.rules.set(r.id, ruleInfo(r));
     out.correlations.push(...pol.correlations);

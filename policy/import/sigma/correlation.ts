@@ -2,7 +2,7 @@
 // (id or name); the importer resolves names to ids once every document is known.
 
 import type { CorrelationDecl } from '../../ast.ts';
-import { commonMeta, docId, levelOf, str, strList, type Doc, type Fidelity } from './rule.ts';
+import { docId, levelOf, str, strList, type Doc, type Fidelity } from './rule.ts';
 import type { SigmaDoc } from './yaml-docs.ts';
 
 const TYPES = new Set<CorrelationDecl['type']>(['event_count', 'value_count', 'temporal', 'temporal_ordered', 'value_sum', 'value_avg', 'value_percentile']);
@@ -90,6 +90,5 @@ export function importCorrelation(file: string, sd: SigmaDoc): CorrelationImport
   const author = str(doc.author);
   if (author) decl.author = author;
   if (level) decl.level = level;
-  void commonMeta;
   return { decl, fidelity: { status: warnings.length ? 'warning' : 'exact', reasons: warnings }, name: str(doc.name) };
 }

@@ -4,6 +4,7 @@
 // with a reason and the file:line it points at.
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { basename, join } from 'node:path';
 import type { CorrelationDecl, Expr, Policy, RuleDecl, Span } from '../../ast.ts';
 import { diag, type Diagnostic } from '../../diagnostics.ts';
@@ -58,19 +59,13 @@ export function looksLikeSigma(path: string, text: string): boolean {
 }
 
 export function readPlaceholders(path: string): Record<string, string[]> {
-  const { parse } = requireYaml();
-  const data = parse(readFileSync(path, 'utf8')) as unknown;
+  const data = parseYaml(readFileSync(path, 'utf8')) as unknown;
   if (!data || typeof data !== 'object' || Array.isArray(data)) throw new Error(`${path}: placeholders must be a map name → list of values`);
   const out: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(data as Doc)) out[k.replace(/^%|%$/g, '')] = strList(v);
   return out;
 }
 
-// The yaml module is already loaded by yaml-docs; a static import keeps this synchronous.
-import * as yamlModule from 'yaml';
-function requireYaml() {
-  return yamlModule;
-}
 
 export function buildPipeline(opts: SigmaOptions = {}): Pipeline {
   return mergePipelines(loadDefaultPipeline(), (opts.pipelines ?? []).map(readPipeline));
