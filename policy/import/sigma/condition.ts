@@ -85,7 +85,8 @@ export function parseCondition(src: string, names: string[], ref: (name: string)
       const args = picked.map(ref);
       if (q === '1' || q === 'any') return args.length === 1 ? args[0] : { kind: 'or', args };
       if (q === 'all') return args.length === 1 ? args[0] : { kind: 'and', args };
-      throw new SigmaReject(`condition '${src}': only '1 of', 'any of' and 'all of' exist, not '${t.v} of'`);
+      if (/^\d+$/.test(q)) return atLeast(Number(q), args, src);
+      throw new SigmaReject(`condition '${src}': '${t.v} of' needs 1, any, all or a count`);
     }
     if (t.k === 'word') {
       i++;
@@ -97,6 +98,27 @@ export function parseCondition(src: string, names: string[], ref: (name: string)
   const e = orExpr();
   if (i < toks.length) throw new SigmaReject(`condition '${src}': unexpected text after token ${i}`);
   return e;
+}
+
+/**
+ * `N of x*` (legacy Sigma, not in 2.x): at least N of the expressions, as an OR over the
+ * N-element combinations. More than N names than exist never matches.
+ */
+function atLeast(n: number, args: Expr[], src: string): Expr {
+  if (n === 0) return { kind: 'const', value: true };
+  if (n > args.length) return { kind: 'const', value: false };
+  const combos: Expr[][] = [];
+  const pickFrom = (start: number, chosen: Expr[]) => {
+    if (combos.length > 1000) throw new SigmaReject(`condition '${src}': '${n} of' over ${args.length} names has too many combinations`);
+    if (chosen.length === n) {
+      combos.push(chosen);
+      return;
+    }
+    for (let i = start; i <= args.length - (n - chosen.length); i++) pickFrom(i + 1, [...chosen, args[i]]);
+  };
+  pickFrom(0, []);
+  const terms: Expr[] = combos.map((c) => (c.length === 1 ? c[0] : { kind: 'and', args: c }));
+  return terms.length === 1 ? terms[0] : { kind: 'or', args: terms };
 }
 
 /** Names selected by `them` or a `*` pattern; `_`-prefixed names are skipped in both. */

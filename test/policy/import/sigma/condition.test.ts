@@ -21,6 +21,13 @@ describe('Sigma conditions', () => {
     // A `_` name can still be named explicitly.
     expect(p('a and not _hidden')).toEqual({ kind: 'and', args: [ref('a'), { kind: 'not', arg: ref('_hidden') }] });
   });
+  it('legacy N of: at least N of the names', () => {
+    expect(p('2 of them', ['a', 'b', 'c'])).toEqual({
+      kind: 'or',
+      args: [{ kind: 'and', args: [ref('a'), ref('b')] }, { kind: 'and', args: [ref('a'), ref('c')] }, { kind: 'and', args: [ref('b'), ref('c')] }],
+    });
+    expect(p('3 of sel*')).toEqual({ kind: 'const', value: false });
+  });
   it('keywords are case-insensitive', () => {
     expect(p('a AND NOT b')).toEqual({ kind: 'and', args: [ref('a'), { kind: 'not', arg: ref('b') }] });
   });
@@ -28,7 +35,7 @@ describe('Sigma conditions', () => {
     expect(() => p('a and')).toThrow(/ends too early/);
     expect(() => p('a and zz')).toThrow(/'zz', which is not a detection/);
     expect(() => p('(a or b')).toThrow(/expected '\)'/);
-    expect(() => p('2 of sel*')).toThrow(/only '1 of'/);
+    expect(() => p('x of sel*')).toThrow(/needs 1, any, all or a count/);
     expect(() => p('1 of nomatch*')).toThrow(/matches no detection/);
     expect(() => p('a | count() by x > 5')).toThrow(/legacy aggregation/);
   });
