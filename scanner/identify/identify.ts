@@ -104,7 +104,8 @@ export async function identifyPort(target: { host: string; address: string; fami
       tls: probe.tls,
       payload: probe.payload(target.host, target.port),
       connectTimeoutMs: opts.connectTimeoutMs ?? 1500,
-      waitMs: probe.waitMs ?? opts.probeWaitMs ?? 1000,
+      // A caller's probe wait caps every probe, the null probe's own longer wait included.
+      waitMs: opts.probeWaitMs !== undefined ? Math.min(probe.waitMs ?? Infinity, opts.probeWaitMs) : (probe.waitMs ?? 1000),
       cap,
       decide(data): Decision {
         hit = matchData(data, matchers, ctx);
