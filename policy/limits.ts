@@ -11,3 +11,5 @@ export const MAX_LIST_ITEMS = 100_000;
 export const MAX_TOKENS = 5_000_000;
 /** Longest regex pattern accepted (LUN2010). */
 export const MAX_REGEX_LENGTH = 10_000;
+/** Syntax diagnostics kept per file; the rest are summarised in one LUN1098 (garbage in, not a flood out). */
+export const MAX_DIAGNOSTICS_PER_FILE = 200;

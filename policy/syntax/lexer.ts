@@ -20,9 +20,15 @@ export const DString = createToken({ name: 'DString', pattern: /"(?:[^"\\\n\r]|\
 export const SString = createToken({ name: 'SString', pattern: /'(?:[^'\n\r]|'')*'/, label: 'a string' });
 export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /r?"(?:[^"\\\n\r]|\\[^\n\r])*|'(?:[^'\n\r]|'')*/, label: 'an unterminated string' });
 export const Regex = createToken({ name: 'Regex', pattern: /\/(?:[^/\\\n\r]|\\[^\n\r])+\/[A-Za-z]*/, label: 'a /regex/' });
+// Without these, a failed match would be retried at every following character (quadratic on
+// hostile input): an unclosed regex or quoted name is one error token up to the end of the line.
+export const UnterminatedRegex = createToken({ name: 'UnterminatedRegex', pattern: /\/(?:[^/\\\n\r]|\\[^\n\r])*\\?/, label: 'an unterminated /regex/' });
+export const UnterminatedBacktick = createToken({ name: 'UnterminatedBacktick', pattern: /`[^`\n\r]*/, label: 'an unterminated `quoted name`' });
 
 export const Duration = createToken({ name: 'Duration', pattern: /\d+(?:ms|s|m|h|d|w)(?![A-Za-z0-9_])/, label: 'a duration (e.g. 5m)' });
-export const NumberLit = createToken({ name: 'Number', pattern: /-?(?:0[xX][0-9a-fA-F]+|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)(?![A-Za-z0-9_])/, label: 'a number' });
+// No lookahead here: a number that fails on the letter after it would be retried at every
+// following digit. `12abc` lexes as 12 then abc, and the parser reports the name.
+export const NumberLit = createToken({ name: 'Number', pattern: /-?(?:0[xX][0-9a-fA-F]+|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/, label: 'a number' });
 
 export const LBrace = createToken({ name: 'LBrace', pattern: /\{/, label: "'{'" });
 export const RBrace = createToken({ name: 'RBrace', pattern: /\}/, label: "'}'" });
@@ -137,7 +143,7 @@ export const ALL_TOKENS: TokenType[] = [
   WhiteSpace, LineComment, BlockComment, UnterminatedComment,
   RawString, // before Ident: r"…" is a string, not the name r
   ...KEYWORDS,
-  Ident, BacktickIdent, DString, SString, UnterminatedString, Regex,
+  Ident, BacktickIdent, UnterminatedBacktick, DString, SString, UnterminatedString, Regex, UnterminatedRegex,
   Duration, NumberLit,
   LBrace, RBrace, LParen, RParen, LBracket, RBracket, Comma, Colon, Star,
   EqEq, RegexOp, NotRegexOp, NotEq, Le, Ge, Lt, Gt, Equals,

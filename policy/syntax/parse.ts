@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import type { CstNode, IToken } from 'chevrotain';
 import type { Action, Expr, Policy, Span, Value } from '../ast.ts';
 import { diag, type Diagnostic } from '../diagnostics.ts';
-import { MAX_FILE_BYTES, MAX_NESTING, MAX_TOKENS } from '../limits.ts';
+import { MAX_DIAGNOSTICS_PER_FILE, MAX_FILE_BYTES, MAX_NESTING, MAX_TOKENS } from '../limits.ts';
 import { And, lunaLexer, Not, Or } from './lexer.ts';
 import { lunaParser } from './parser.ts';
 import { CstToAst } from './cst-to-ast.ts';
@@ -73,6 +73,11 @@ export function tokenize(file: string, text: string): Tokenized {
       tokens.push({ ...t, tokenType: as, tokenTypeIdx: as.tokenTypeIdx! });
       continue;
     }
+    if (n === 'UnterminatedRegex' || n === 'UnterminatedBacktick') {
+      const what = n === 'UnterminatedRegex' ? 'unterminated /regex/: close it with / (write \\/ for a slash inside)' : 'unterminated `quoted name`: close it with `';
+      diagnostics.push(diag('LUN1007', 'error', what, { span: spanAt(file, t) }));
+      continue;
+    }
     if (n === 'UnterminatedComment') {
       diagnostics.push(diag('LUN1007', 'error', 'unterminated /* comment', { span: { ...spanAt(file, t), endLine: t.startLine ?? 1, endCol: (t.startColumn ?? 1) + 2 }, suggestion: 'close it with */' }));
       continue;
@@ -136,6 +141,11 @@ export function parseLunaText(file: string, text: string): ParseResult {
   }
   diagnostics.push(...builder.diagnostics);
   diagnostics.sort((a, b) => (a.span?.offset ?? 0) - (b.span?.offset ?? 0));
+  if (diagnostics.length > MAX_DIAGNOSTICS_PER_FILE) {
+    const rest = diagnostics.length - MAX_DIAGNOSTICS_PER_FILE;
+    diagnostics.length = MAX_DIAGNOSTICS_PER_FILE;
+    diagnostics.push(diag('LUN1098', 'info', `${rest} more problems in this file are not shown`, { file, suggestion: 'fix the first ones and check again' }));
+  }
   return { policies: [policy], diagnostics, comments };
 }
 

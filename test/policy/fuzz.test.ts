@@ -187,3 +187,29 @@ describe('loadPolicies', () => {
     expect(r.policies.reduce((n, p) => n + p.tests.length, 0)).toBeGreaterThan(40);
   });
 });
+
+describe('hostile inputs stay linear', () => {
+  // Each of these once made the lexer retry a failed token at every following character.
+  const cases: [string, (n: number) => string][] = [
+    ['unclosed regex with escaped slashes', (n) => '/' + '\\/'.repeat(n)],
+    ['digits then a letter', (n) => '1'.repeat(n) + 'x'],
+    ['unclosed double-quoted string of escapes', (n) => '"' + '\\"'.repeat(n)],
+    ['lone backticks', (n) => '`'.repeat(n)],
+  ];
+  for (const [name, make] of cases) {
+    it(name, () => {
+      const t = (n: number) => {
+        const t0 = performance.now();
+        const r = parseLunaText('h.luna', make(n));
+        expect(r.diagnostics.length).toBeGreaterThan(0);
+        expect(r.diagnostics.length).toBeLessThanOrEqual(201);
+        return performance.now() - t0;
+      };
+      t(1000); // warm up
+      const small = t(10_000);
+      const big = t(160_000);
+      // 16× the input may cost ~16× the time (allow 4× noise on a shared machine), never ~256×.
+      expect(big).toBeLessThan(Math.max(1000, small * 64));
+    });
+  }
+});
