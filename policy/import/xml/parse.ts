@@ -231,8 +231,9 @@ class Parser {
       const lt = raw.indexOf('<');
       if (lt >= 0) this.err(`'<' is not allowed in attribute values (write &lt;)`, vStart + lt);
       if (attrs.some((a) => a.name === aName)) this.err(`duplicate attribute ${aName} on <${name}>`, aStart);
-      // Attribute value normalisation: whitespace characters become spaces (XML 1.0 §3.3.3).
-      const value = this.decodeEntities(raw, vStart).replace(/[\t\n\r]/g, ' ');
+      // Attribute value normalisation: literal whitespace characters become spaces, while
+      // characters written as references (&#13;) are kept (XML 1.0 §3.3.3).
+      const value = this.decodeEntities(raw, vStart, (lit) => lit.replace(/\r\n|[\t\n\r]/g, ' '));
       this.i = vEnd + 1;
       attrs.push({ name: aName, value, span: this.lines.span(this.file, aStart, this.i) });
     }
@@ -296,17 +297,21 @@ class Parser {
     }
   }
 
-  private decodeEntities(raw: string, base: number): string {
-    if (!raw.includes('&')) return raw.includes('\r') ? raw.replace(/\r\n?/g, '\n') : raw;
+  /**
+   * Decodes references; `literal` normalises the text written literally (line ends, §2.11),
+   * so that a character written as a reference such as &#13; survives as written.
+   */
+  private decodeEntities(raw: string, base: number, literal: (s: string) => string = normaliseLineEnds): string {
+    if (!raw.includes('&')) return literal(raw);
     let out = '';
     let k = 0;
     while (k < raw.length) {
       const amp = raw.indexOf('&', k);
       if (amp < 0) {
-        out += raw.slice(k);
+        out += literal(raw.slice(k));
         break;
       }
-      out += raw.slice(k, amp);
+      out += literal(raw.slice(k, amp));
       const semi = raw.indexOf(';', amp);
       if (semi < 0 || semi - amp > 12) this.err(`'&' must start an entity such as &amp;`, base + amp);
       const ent = raw.slice(amp + 1, semi);
@@ -331,8 +336,12 @@ class Parser {
       }
       k = semi + 1;
     }
-    return out.replace(/\r\n?/g, '\n');
+    return out;
   }
+}
+
+function normaliseLineEnds(s: string): string {
+  return s.includes('\r') ? s.replace(/\r\n?/g, '\n') : s;
 }
 
 /** Concatenated text of an element's text/CDATA children (comments skipped), like libxml2. */

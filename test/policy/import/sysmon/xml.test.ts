@@ -85,6 +85,14 @@ describe('XML safety and well-formedness', () => {
     expect(codes(importSysmonText('a.xml', '<Sysmon schemaversion=4.50></Sysmon>'))).toEqual(['LUN5301']);
     expect(codes(importSysmonText('a.xml', '<Sysmon schemaversion="4.50"></Sysmon><x/>'))).toEqual(['LUN5301']);
   });
+  it('keeps a carriage return written as &#13; while normalising literal line ends', () => {
+    const r = parseXml('<a x="1&#13;&#10;2\r\n3">l1\r\nl2&#13;&#10;l3</a>', 'cr.xml');
+    expect(r.diagnostics).toEqual([]);
+    const a = r.doc!.root;
+    expect(a.attrs[0].value).toBe('1\r\n2 3');
+    expect(a.children.map((c) => (c.kind === 'text' ? c.value : '')).join('')).toBe('l1\nl2\r\nl3');
+  });
+
   it('deep nesting is refused without a stack overflow', () => {
     const deep = '<a>'.repeat(100_000) + '</a>'.repeat(100_000);
     const r = parseXml(deep, 'deep.xml');
