@@ -1,7 +1,7 @@
 // The inner loop of `luna hunt`, shared by the main thread and the workers: read a file (or a
 // slice of one), match every event, keep only what the detections and correlations need.
 
-import type { Scalar } from '../../policy/ast.ts';
+import type { LunaEvent, Scalar } from '../../policy/ast.ts';
 import type { Diagnostic } from '../../policy/diagnostics.ts';
 import type { Matcher } from '../matcher.ts';
 import { readEventsSync } from '../sources/index.ts';
@@ -35,11 +35,14 @@ export function scanSource(
   const hits: Hit[] = [];
   const diagnostics: Diagnostic[] = [];
   let events = 0;
+  // Both executors offer matchIds (ids only, no Match objects): cheaper per event.
+  const withIds = matcher as Matcher & { matchIds?: (ev: LunaEvent) => string[] };
+  const ids: (e: LunaEvent) => string[] = withIds.matchIds ? (e) => withIds.matchIds!(e) : (e) => matcher.match(e).map((m) => m.ruleId);
   for (const batch of readEventsSync(source, { onDiagnostic: (d) => diagnostics.push(d), batchSize: 2000 })) {
     for (const se of batch) {
-      const ms = matcher.match(se.event);
-      if (ms.length === 0) continue;
-      const hit: Hit = { file: se.file, record: se.record, type: se.event.type, ruleIds: ms.map((m) => m.ruleId) };
+      const ruleIds = ids(se.event);
+      if (ruleIds.length === 0) continue;
+      const hit: Hit = { file: se.file, record: se.record, type: se.event.type, ruleIds };
       if (se.timestamp !== undefined) hit.timestamp = se.timestamp;
       const erid = se.event.fields.EventRecordID;
       if (erid !== undefined && erid !== null && erid !== '') hit.eventRecordId = Number(erid);
