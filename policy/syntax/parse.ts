@@ -8,7 +8,7 @@ import type { Action, Expr, Policy, Span, Value } from '../ast.ts';
 import { diag, type Diagnostic } from '../diagnostics.ts';
 import { MAX_DIAGNOSTICS_PER_FILE, MAX_FILE_BYTES, MAX_NESTING, MAX_TOKENS } from '../limits.ts';
 import { And, lunaLexer, Not, Or } from './lexer.ts';
-import { lunaParser } from './parser.ts';
+import { lunaParser, setMessageTokens } from './parser.ts';
 import { CstToAst } from './cst-to-ast.ts';
 import { markBroken } from '../locations.ts';
 
@@ -120,7 +120,9 @@ export function parseLunaText(file: string, text: string): ParseResult {
   if (deep) return { policies: [], diagnostics: [...diagnostics, deep] };
 
   const parser = lunaParser();
-  parser.input = tokens;
+  setMessageTokens(tokens);
+  // A copy: Chevrotain pads its input with EOF tokens, and `tokens` is used for positions below.
+  parser.input = tokens.slice();
   const cst = parser.file();
   const seen = new Set<number>();
   for (const e of parser.errors) {
@@ -164,7 +166,9 @@ function parseFragment<T>(file: string, text: string, base: Base | undefined, wh
   const deep = nestingError(file, tokens);
   if (deep) return { diagnostics: shift([...diagnostics, deep], base) };
   const parser = lunaParser();
-  parser.input = tokens;
+  setMessageTokens(tokens);
+  // A copy: Chevrotain pads its input with EOF tokens, and `tokens` is used for positions below.
+  parser.input = tokens.slice();
   const cst = what === 'condition' ? parser.condition() : what === 'actionList' ? parser.actionList() : parser.value();
   for (const e of parser.errors) {
     const t = e.token;

@@ -9,7 +9,7 @@
 //   primary     := '(' condition ')' | 'true' | 'false' | 'exists' '(' name ')'
 //                | '*' compareRest | fieldRef compareRest?      (no compareRest: macro reference)
 
-import { CstParser, EOF, type IToken, type TokenType, type IParserErrorMessageProvider } from 'chevrotain';
+import { CstParser, EOF, tokenMatcher, type IToken, type TokenType, type IParserErrorMessageProvider } from 'chevrotain';
 import * as T from './lexer.ts';
 
 /** Human names of grammar rules, for "expected X in Y" messages. */
@@ -64,18 +64,55 @@ function joinAlternatives(words: string[]): string {
   return `${shown.slice(0, -1).join(', ')}${more} or ${shown[shown.length - 1]}`;
 }
 
+/**
+ * The token stream being parsed, so messages can name the token really before the error
+ * (Chevrotain's `previous` is read after its own recovery has moved on).
+ */
+let currentTokens: IToken[] = [];
+export function setMessageTokens(tokens: IToken[]): void {
+  currentTokens = tokens;
+}
+function tokenBefore(actual: IToken | undefined, fallback: IToken | undefined): IToken | undefined {
+  if (!actual || Number.isNaN(actual.startOffset) || actual.tokenType === EOF) return currentTokens[currentTokens.length - 1] ?? fallback;
+  let lo = 0;
+  let hi = currentTokens.length - 1;
+  let best = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (currentTokens[mid].startOffset < actual.startOffset) {
+      best = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return best >= 0 ? currentTokens[best] : undefined;
+}
+const ENDS_A_VALUE = new Set(['DString', 'RawString', 'SString', 'Number', 'Regex', 'RParen', 'RBracket', 'Ident', 'BacktickIdent', 'K_true', 'K_false', 'K_null']);
+
 /** Messages in the shape "expected X after Y, found Z" — never Chevrotain's token-path dumps. */
 export const errorMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual, previous, ruleName }) {
-    const after = previous && previous.image ? ` after ${describeToken(previous)}` : '';
+    const prev = tokenBefore(actual, previous);
+    const after = prev && prev.image ? ` after ${describeToken(prev)}` : '';
+    if (expected === T.RBrace && (ruleName === 'ruleDecl' || ruleName === 'testDecl' || ruleName === 'correlationDecl')) {
+      const what = ruleName === 'ruleDecl' ? 'a rule statement (when, level, action, tags, …)' : ruleName === 'testDecl' ? "'event' or 'expect'" : 'a correlation statement (type, rules, timespan, condition, …)';
+      // Two conditions side by side: the classic missing `and`.
+      const hint = ruleName === 'ruleDecl' && prev && ENDS_A_VALUE.has(prev.tokenType.name) && actual && (tokenMatcher(actual, T.Ident) || tokenMatcher(actual, T.LParen) || tokenMatcher(actual, T.Not)) && !isStatementStart(actual)
+        ? " (to combine conditions, join them with 'and' / 'or')"
+        : ruleName === 'testDecl' && prev && tokenMatcher(prev, T.Ident) && actual && tokenMatcher(actual, T.Ident) ? ' (separate rule ids with commas)' : '';
+      return `expected '}' or ${what}${after}, found ${describeToken(actual)}${hint}`;
+    }
     return `expected ${label(expected)}${after} in ${RULE_LABELS[ruleName] ?? ruleName}, found ${describeToken(actual)}`;
   },
-  buildNotAllInputParsedMessage({ firstRedundant }) {
+  buildNotAllInputParsedMessage({ firstRedundant, ruleName }) {
+    if (ruleName === 'condition') return `unexpected ${describeToken(firstRedundant)} after the end of the condition: join conditions with 'and' / 'or'`;
+    if (ruleName === 'actionList') return `unexpected ${describeToken(firstRedundant)} after the action: separate actions with commas, e.g. alert high, kill`;
+    if (ruleName !== 'file') return `unexpected ${describeToken(firstRedundant)} after ${RULE_LABELS[ruleName] ?? ruleName}`;
     return `unexpected ${describeToken(firstRedundant)}: expected policy, list, macro, rule, correlation, test or default`;
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, previous, ruleName }) {
     const firsts = expectedPathsPerAlt.flatMap((alt) => alt.map((path) => (path[0] ? label(path[0]) : 'the end')));
-    const after = previous && previous.image ? ` after ${describeToken(previous)}` : '';
+    const prev = tokenBefore(actual[0], previous);
+    const after = prev && prev.image ? ` after ${describeToken(prev)}` : '';
     // In a comparison the only wide choice is the value after the operator.
     const what = ruleName === 'compareRest' ? 'a value' : RULE_LABELS[ruleName];
     // Long alternative lists read worse than the name of the thing that was expected.
@@ -84,7 +121,8 @@ export const errorMessages: IParserErrorMessageProvider = {
   },
   buildEarlyExitMessage({ expectedIterationPaths, actual, previous, ruleName }) {
     const firsts = expectedIterationPaths.map((path) => (path[0] ? label(path[0]) : 'the end'));
-    const after = previous && previous.image ? ` after ${describeToken(previous)}` : '';
+    const prev = tokenBefore(actual[0], previous);
+    const after = prev && prev.image ? ` after ${describeToken(prev)}` : '';
     return `expected at least one ${joinAlternatives(firsts)}${after} in ${RULE_LABELS[ruleName] ?? ruleName}, found ${describeToken(actual[0])}`;
   },
 };

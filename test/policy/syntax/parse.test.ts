@@ -178,6 +178,13 @@ rule C "t" on ProcessCreate { when Image == "y" }
     expect(errs.some((e) => e.span?.line === 6 && e.message.startsWith("expected ')'"))).toBe(true);
     for (const e of errs) expect(e.message).not.toMatch(/-->|\[\w+\]|<\w+>/); // no token-path dumps
   });
+  it('names the real previous token and hints at a missing and / comma', () => {
+    const d = parse('rule A on ProcessCreate {\n  when Image == "a" CommandLine contains "x"\n}\ntest "t" on ProcessCreate { event { Image: "a" } expect match A B }').diagnostics;
+    expect(d.map((x) => x.message)).toEqual([
+      "expected '}' or a rule statement (when, level, action, tags, …) after '\"a\"', found 'CommandLine' (to combine conditions, join them with 'and' / 'or')",
+      "expected '}' or 'event' or 'expect' after 'A', found 'B' (separate rule ids with commas)",
+    ]);
+  });
   it('recovers: later rules still come out', () => {
     const { policy } = parse('rule A "t" on ProcessCreate { when Image == }\nrule B "t" on ProcessCreate { when Image == "y" }');
     expect(policy.rules.map((r) => r.id)).toContain('B');
