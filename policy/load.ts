@@ -73,7 +73,7 @@ export async function loadPolicies(paths: string[], opts: LoadOptions = {}): Pro
       continue;
     }
     for (const file of files) {
-      const text = await readText(file, result.diagnostics);
+      const text = await readText(file, result.diagnostics, explicit || /\.luna(\.ya?ml)?$/.test(file));
       if (text === undefined) continue;
       const fe = frontEnds.find((f) => safeDetect(f, file, text));
       if (!fe) {
@@ -103,9 +103,11 @@ export async function loadPolicies(paths: string[], opts: LoadOptions = {}): Pro
   return result;
 }
 
-async function readText(file: string, diags: Diagnostic[]): Promise<string | undefined> {
+async function readText(file: string, diags: Diagnostic[], mustBePolicy: boolean): Promise<string | undefined> {
   try {
     const st = await stat(file);
+    // A big .json/.yaml met while walking a directory is most likely data, not a policy.
+    if (st.size > MAX_FILE_BYTES && !mustBePolicy) return undefined;
     if (st.size > MAX_FILE_BYTES) {
       diags.push(
         diag('LUN1004', 'error', `${file} is ${st.size} bytes; policy files are limited to ${MAX_FILE_BYTES} bytes (10 MB)`, {
