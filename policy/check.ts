@@ -150,6 +150,19 @@ function expandValues(ctx: Ctx, values: Value[], span: Span | undefined): { valu
   return { values: out, fields };
 }
 
+/** A `*` or `?` preceded by an odd run of backslashes: escaped, so literal. */
+function escapedWildcard(s: string): boolean {
+  let run = 0;
+  for (const ch of s) {
+    if (ch === '\\') run++;
+    else {
+      if ((ch === '*' || ch === '?') && run % 2 === 1) return true;
+      run = 0;
+    }
+  }
+  return false;
+}
+
 function checkCompare(ctx: Ctx, scope: Scope, e: CompareExpr): void {
   const f = resolveField(ctx, scope, e.field, e.span);
   const { values, fields } = expandValues(ctx, e.values, e.span);
@@ -187,6 +200,15 @@ function checkCompare(ctx: Ctx, scope: Scope, e: CompareExpr): void {
       if (v.kind === 'bool') push(ctx, diag('LUN2011', 'error', `${e.field} is a number field; ${v.value} is a boolean`, at(e.span, ctx.policy)));
     } else if (t === 'bool' && e.op === 'eq') {
       if (v.kind === 'num' || (v.kind === 'str' && !/^(true|false)$/i.test(v.value))) push(ctx, diag('LUN2011', 'error', `${e.field} is a boolean field; compare it with true or false`, at(e.span, ctx.policy)));
+    }
+  }
+  if (e.op === 'glob' && (ctx.policy.origin === 'luna' || ctx.policy.origin === 'luna-yaml')) {
+    for (const v of values) if (v.kind === 'str' && escapedWildcard(v.value)) {
+      push(ctx, diag('LUN3011', 'warning', `in ${JSON.stringify(v.value)} a backslash before * or ? makes it a literal character (Sigma escaping)`, {
+        ...at(e.span, ctx.policy),
+        suggestion: 'for a path separator followed by a wildcard write two backslashes: \\*, or use startswith/endswith/contains',
+      }));
+      break;
     }
   }
   if (e.values.length === 0) push(ctx, diag('LUN3009', 'warning', `comparison of ${e.field} with an empty list is always ${e.quant === 'all' ? 'true' : 'false'}`, at(e.span, ctx.policy)));

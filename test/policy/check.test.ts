@@ -110,3 +110,12 @@ describe('correlations by name', () => {
     expect(ok).toEqual([]);
   });
 });
+
+describe('glob escaping pitfall', () => {
+  it('warns when a backslash escapes a wildcard in a Windows path pattern', () => {
+    const d = rule(String.raw`Image matches 'C:\Users\*\AppData\*.exe'`);
+    expect(d.map((x) => [x.code, x.severity])).toEqual([['LUN3011', 'warning']]);
+    expect(rule(String.raw`Image matches 'C:\Users\\*\AppData\\*.exe'`)).toEqual([]);
+    expect(rule(String.raw`Image matches '*\cmd.exe'`)).toEqual([]);
+  });
+});
