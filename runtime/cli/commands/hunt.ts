@@ -74,6 +74,11 @@ Examples:
         };
         const { createWriteStream } = await import('node:fs');
         const sink = opts.out ? createWriteStream(opts.out) : process.stdout;
+        // `luna hunt … | head`: a closed pipe ends the hunt quietly, not with a stack trace.
+        process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+          if (err.code === 'EPIPE') process.exit(EXIT_FINDINGS);
+          throw err;
+        });
         const table: Parameters<typeof toTable>[0] = [];
         if (out === 'csv') sink.write(csvHeader() + '\n');
         const bar = progress('hunting');
