@@ -40,6 +40,8 @@ export interface AgentOptions {
   pollMs?: number;
   /** Directory of scan policies for the `scan` action (`<name>.scan.yaml`). */
   scanDir?: string;
+  /** Keep BPF run-time statistics on (BPF_ENABLE_STATS) and show them in the status. */
+  bpfStats?: boolean;
 }
 
 export interface OutputRecord {
@@ -64,6 +66,7 @@ export class Agent {
   private startedAt = new Date().toISOString();
   private scopeRel?: string;
   private scans?: import('./scan-trigger.ts').ScanTrigger;
+  private statsFd = -1;
 
   constructor(opts: AgentOptions) {
     this.opts = opts;
@@ -99,6 +102,10 @@ export class Agent {
       pollMs: this.opts.pollMs,
     });
     this.scopeRel = this.driver.scope?.rel;
+    if (this.opts.bpfStats) {
+      const { libbpf } = await import('../../driver/libbpf.ts');
+      this.statsFd = libbpf().enableStats();
+    }
     if (this.opts.fanotifyDirs?.length) {
       const { FanotifyGuard } = await import('../../driver/fanotify.ts');
       this.fan = await FanotifyGuard.start({
@@ -360,6 +367,8 @@ export class Agent {
       counters: { ...this.counters },
       driver: this.driver?.stats() ?? null,
       attached: this.driver?.attached ?? [],
+      unavailable: this.driver?.unavailable ?? [],
+      ...(this.statsFd >= 0 ? { programs: this.driver?.programStats() ?? [] } : {}),
       fanotifyDirs: this.opts.fanotifyDirs ?? [],
     };
   }
@@ -398,8 +407,13 @@ export class Agent {
     await this.fan?.stop();
     this.fan = undefined;
     this.scans?.stop();
-    await this.driver?.close();
     this.saveStatus();
+    await this.driver?.close();
+    if (this.statsFd >= 0) {
+      const { libbpf } = await import('../../driver/libbpf.ts');
+      libbpf().closeFd(this.statsFd);
+      this.statsFd = -1;
+    }
     this.driver = undefined;
     for (const s of this.opts.sinks) await s.close().catch(() => undefined);
   }

@@ -40,6 +40,7 @@ export async function runAgent(opts: Record<string, unknown>, format: Format): P
     keys,
     allowUnsigned: !!opts.allowUnsigned,
     scanDir: opts.scanDir as string | undefined,
+    bpfStats: !!opts.bpfStats,
   });
   let stopping = false;
   const stop = async (code: number) => {

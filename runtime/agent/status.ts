@@ -18,6 +18,10 @@ export interface AgentStatus {
   counters: Record<string, number>;
   driver: DriverStats | null;
   attached: string[];
+  /** Programs this kernel refused (the agent runs without them). */
+  unavailable?: { name: string; errno: number }[];
+  /** Kernel time per program (with --bpf-stats). */
+  programs?: { name: string; runTimeNs: number; runCount: number }[];
   fanotifyDirs: string[];
 }
 

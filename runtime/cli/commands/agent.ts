@@ -26,6 +26,7 @@ export function register(program: Command): void {
     .option('--scan-dir <dir>', 'scan policies the scan action runs (<name>.scan.yaml)')
     .option('--key <file>', 'pinned public key bundles must be signed with (repeatable)', collect)
     .option('--allow-unsigned', 'accept bundles without a pinned key (signature not enforced)')
+    .option('--bpf-stats', 'measure kernel time per BPF program (shown by `luna agent status`)')
     .option('--capabilities', 'print what this kernel supports and which mechanism each action uses, then exit')
     .addHelpText(
       'after',
@@ -92,7 +93,11 @@ scope the agent monitors only. SIGTERM/SIGINT detach every BPF program cleanly.`
               `last error: ${s.lastError ?? 'none'}`,
               `events ${s.counters.events} logged ${s.counters.logged} alerts ${s.counters.alerts} kernel blocks ${s.counters.blockedKernel} would-block ${s.counters.wouldBlock} kills ${s.counters.killed}`,
               s.driver ? `driver: lost ${Object.values(s.driver.lost).reduce((x, y) => x + y, 0)} out-of-scope ${s.driver.outOfScope} received ${s.driver.received}` : '',
-            ].join('\n') + '\n',
+              `programs attached: ${s.attached.join(', ')}${s.unavailable?.length ? `; refused by this kernel: ${s.unavailable.map((u) => `${u.name} (errno ${u.errno})`).join(', ')}` : ''}`,
+              ...(s.programs ?? []).filter((p) => p.runCount).map((p) => `  ${p.name}: ${(p.runTimeNs / p.runCount).toFixed(0)} ns × ${p.runCount}`),
+            ]
+              .filter(Boolean)
+              .join('\n') + '\n',
           );
         }
         return alive ? EXIT_OK : 1;

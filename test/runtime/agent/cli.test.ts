@@ -47,7 +47,7 @@ describe.skipIf(!!skip)('luna agent process', () => {
 
   const start = async () => {
     stderr = '';
-    agent = spawn(LUNA, ['agent', '--bundle', policyPath, '--scope-cgroup', scope.cgroup, '--jsonl', out, '--state-dir', state], { stdio: ['ignore', 'ignore', 'pipe'] });
+    agent = spawn(LUNA, ['agent', '--bpf-stats', '--bundle', policyPath, '--scope-cgroup', scope.cgroup, '--jsonl', out, '--state-dir', state], { stdio: ['ignore', 'ignore', 'pipe'] });
     agent.stderr!.on('data', (d) => (stderr += d));
     expect(await until(() => stderr.includes('luna agent running'), 20000)).toBe(true);
   };
@@ -79,6 +79,12 @@ describe.skipIf(!!skip)('luna agent process', () => {
     expect(s.running).toBe(true);
     expect(s.active.source).toBe(policyPath);
     expect(s.attached).toContain('luna_exec');
+    // --bpf-stats: kernel time per program in the status file
+    const { readStatus } = await import('../../../runtime/agent/status.ts');
+    expect(await until(() => (readStatus(state)?.programs ?? []).some((p) => p.name === 'luna_exec' && p.runCount > 0), 5000)).toBe(true);
+    expect(readStatus(state)!.unavailable!.every((u) => u.name === 'luna_lsm_exec')).toBe(true);
+    const human = luna(['agent', 'status', '--state-dir', state]);
+    expect(human.stdout).toMatch(/luna_exec: \d+ ns × \d+/);
   });
 
   it('reloads on request and refuses a broken policy, keeping the old one', () => {
