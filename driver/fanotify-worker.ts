@@ -33,6 +33,8 @@ interface Init {
 }
 
 const init = workerData as Init;
+/** The dynamic loader run as a program (ld-linux-x86-64.so.2, ld-linux-aarch64.so.1, ld.so). */
+const LOADER = /\/ld(-linux[^/]*)?\.so(\.\d+)?$/;
 const stop = new Int32Array(init.stop);
 let entries = init.entries;
 let enforce = init.enforce;
@@ -97,15 +99,25 @@ function decide(evFd: number, pid: number, mask: bigint): { allow: boolean; repo
   const path = readlinkSync(`/proc/self/fd/${evFd}`);
   const st = fstatSync(evFd, { bigint: true });
   const exec = (mask & BigInt(FAN_OPEN_EXEC_PERM)) !== 0n;
-  const on = exec ? 'ProcessCreate' : 'FileOpen';
-  const hit = matchPathEntries(entries, on, path, { dev: st.dev, ino: st.ino });
+  let on = exec ? 'ProcessCreate' : 'FileOpen';
+  let hit = matchPathEntries(entries, on, path, { dev: st.dev, ino: st.ino });
+  let info: ReturnType<typeof procInfo> | undefined;
+  if (!hit && !exec && entries.some((e) => e.on === 'ProcessCreate')) {
+    // `ld.so <binary>`: the exec hook sees only the loader, which then open()s the binary.
+    // An open of an exec-denied file by the dynamic loader is that exec: deny it too.
+    info = procInfo(pid);
+    if (LOADER.test(info.exe)) {
+      hit = matchPathEntries(entries, 'ProcessCreate', path, { dev: st.dev, ino: st.ino });
+      if (hit) on = 'ProcessCreate';
+    }
+  }
   if (!hit) return { allow: true };
   const denyEntry = hit.effect !== 'report';
   const scoped = inScope(pid);
   const deny = denyEntry && enforce > 0 && scoped;
   return {
     allow: !deny,
-    report: { pid, path, on, rule: hit.rule, blocked: deny, wouldBlock: denyEntry && !deny, exec, ...procInfo(pid) },
+    report: { pid, path, on, rule: hit.rule, blocked: deny, wouldBlock: denyEntry && !deny, exec, ...(info ?? procInfo(pid)), ...(on === 'ProcessCreate' && !exec ? { viaLoader: true } : {}) },
   };
 }
 

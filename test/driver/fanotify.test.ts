@@ -3,7 +3,7 @@
 // link to the denied file is denied too (inode); reports carry who asked.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, linkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroupInfo } from '../../driver/cgroup.ts';
 import type { FanotifyGuard, FanotifyReport } from '../../driver/fanotify.ts';
@@ -74,6 +74,20 @@ describe.skipIf(!!skip)('fanotify permission events', () => {
     expect(r.stdout).toContain('rc=126');
     await until(() => reports.some((x) => x.exec && x.blocked));
     expect(reports.find((x) => x.exec)!.path).toBe(join(scope.dir, 'blocked-tool'));
+  });
+
+  it('denies `ld.so <binary>` (the loader opens the binary: that open is the exec)', async () => {
+    const loader = ['/lib64/ld-linux-x86-64.so.2', '/lib/ld-linux-aarch64.so.1'].find((p) => existsSync(p));
+    if (!loader) {
+      process.stdout.write('SKIP ld.so bypass test: no dynamic loader at a known path\n');
+      return;
+    }
+    const r = await scope.inside(`${loader} ${scope.dir}/blocked-tool; echo rc=$?; ${loader} /usr/bin/true; echo ok=$?`);
+    expect(r.stdout).toMatch(/rc=(1|127)\b/);
+    expect(r.stdout).toContain('ok=0');
+    await until(() => reports.some((x) => (x as FanotifyReport & { viaLoader?: boolean }).viaLoader));
+    const rep = reports.find((x) => (x as FanotifyReport & { viaLoader?: boolean }).viaLoader)!;
+    expect(rep).toMatchObject({ on: 'ProcessCreate', blocked: true, exe: realpathSync(loader) });
   });
 
   it('allows the same open outside the cgroup and reports it as would-block', async () => {
