@@ -37,7 +37,7 @@ function throughput(match: (e: LunaEvent) => unknown, events: LunaEvent[], minMs
   return { wall: (n / (t - t0)) * 1000, cpu: (n / ((c.user + c.system) / 1000)) * 1000 };
 }
 
-async function benchPolicy(label: string, policies: Policy[], events: LunaEvent[], interpEvents: LunaEvent[]): void {
+async function benchPolicy(label: string, policies: Policy[], events: LunaEvent[], interpEvents: LunaEvent[]): Promise<void> {
   const compileMs: number[] = [];
   let compiled = compilePolicies(policies).compiled;
   for (let i = 0; i < RUNS; i++) {
@@ -47,7 +47,7 @@ async function benchPolicy(label: string, policies: Policy[], events: LunaEvent[
   }
   const keys = generateSigningKeys();
   const buildMs: number[] = [];
-  let bytes = new Uint8Array();
+  let bytes: Uint8Array = new Uint8Array();
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
     bytes = buildBundle(compiled, { privateKey: keys.privatePem, policies }).bytes;

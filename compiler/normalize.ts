@@ -203,6 +203,13 @@ function keyword(e: KeywordExpr): PExpr {
     const s = text(v);
     if (s === undefined) return FALSE; // null keywords never hold
     const value = e.op === 'regex' ? s : lower(s, cased);
+    if (e.op === 'glob') {
+      // `*x*` over a whole value is a substring test: it joins the keyword automaton.
+      const toks = globTokens(value);
+      if (toks.length === 3 && toks[0] === '*' && toks[2] === '*' && toks[1] !== '*' && toks[1] !== '?') {
+        return leaf({ field: '*', op: 'keyword', sub: 'contains', value: toks[1], cased });
+      }
+    }
     return leaf({ field: '*', op: 'keyword', sub: e.op, value, cased, ...(e.op === 'regex' && e.flags ? { flags: sortFlags(e.flags) } : {}) });
   });
   return junction(e.quant === 'all', leaves);

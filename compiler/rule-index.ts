@@ -45,11 +45,13 @@ export function requiredPreds(ctx: CompileContext, dnf: { pos: number[]; neg: nu
     }
     return [...out].sort((a, b) => a - b);
   }
-  const r = fromTree(ctx, fromProgram(prog), ok);
+  const r = fromTree(ctx, fromProgram(prog), ok, score);
   return r ? [...r].sort((a, b) => a - b) : null;
 }
 
-function fromTree(ctx: CompileContext, e: NExpr, ok: (p: number) => boolean): Set<number> | null {
+/** A set of predicates at least one of which holds whenever `e` holds (null: none known).
+ *  Under AND, the child set with the lowest total score (rarest literals) is kept. */
+function fromTree(ctx: CompileContext, e: NExpr, ok: (p: number) => boolean, score: (p: number) => number): Set<number> | null {
   switch (e.t) {
     case 'const':
       return e.v ? null : new Set();
@@ -58,7 +60,7 @@ function fromTree(ctx: CompileContext, e: NExpr, ok: (p: number) => boolean): Se
     case 'or': {
       const out = new Set<number>();
       for (const a of e.a) {
-        const s = fromTree(ctx, a, ok);
+        const s = fromTree(ctx, a, ok, score);
         if (!s) return null;
         for (const p of s) out.add(p);
       }
@@ -66,9 +68,16 @@ function fromTree(ctx: CompileContext, e: NExpr, ok: (p: number) => boolean): Se
     }
     case 'and': {
       let best: Set<number> | null = null;
+      let bestScore = Infinity;
       for (const a of e.a) {
-        const s = fromTree(ctx, a, ok);
-        if (s && (!best || s.size < best.size)) best = s;
+        const s = fromTree(ctx, a, ok, score);
+        if (!s) continue;
+        let total = 0;
+        for (const p of s) total += score(p);
+        if (total < bestScore) {
+          best = s;
+          bestScore = total;
+        }
       }
       return best;
     }

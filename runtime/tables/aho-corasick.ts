@@ -3,10 +3,10 @@
 // States are numbered in breadth-first order. The shallow states (where a scan spends most
 // of its time) get complete DFA rows over the patterns' own alphabet (other characters are
 // column 0): one array read per character. Deeper states keep only their explicit children
-// and fall back along failure links to a dense state — so memory stays bounded (about 4 MB
+// and fall back along failure links to a dense state — so memory stays bounded (at most 8 MB
 // per automaton) even for thousands of long Sigma patterns.
 
-const DENSE_CELLS = 1 << 20;
+const DENSE_CELLS = 1 << 21;
 
 export class AhoCorasick {
   readonly patternCount: number;

@@ -46,8 +46,9 @@ interface FieldPlan {
   exact: Map<string, number[]> | null;
   exactCased: Map<string, number[]> | null;
   numEq: Map<number, number[]> | null;
-  ac: AhoCorasick | null;
-  acEntries: Int32Array[]; // per pattern: [pid, kind, pid, kind, …]
+  /** Automata over the case-folded value: ASCII-only patterns in one (small alphabet, dense
+   *  rows), patterns with other characters in another. Entries per pattern: [pid, kind, …]. */
+  acs: { ac: AhoCorasick; entries: Int32Array[] }[];
   /** Regexes without a prefilter literal (run on every value); gated ones run from AC hits. */
   regex: { pid: number; re: RegExp | null }[];
   lt: RangeList | null; lte: RangeList | null; gt: RangeList | null; gte: RangeList | null;
@@ -59,6 +60,8 @@ interface FieldPlan {
 
 interface TablePlan {
   fields: FieldPlan[];
+  kwAc: AhoCorasick | null;
+  kwPids: number[][];
   always: number[];
   index: (number[] | undefined)[];
 }
@@ -79,8 +82,7 @@ function fieldPlan(name: string, t: FieldTable, preds: Pred[]): FieldPlan {
     exact: mapOf(t.exact),
     exactCased: mapOf(t.exactCased),
     numEq: mapOf(t.numEq),
-    ac: null,
-    acEntries: [],
+    acs: [],
     regex: t.regex.filter(([, lit]) => lit === null).map(([pid]) => ({ pid, re: safeRegExp(String(preds[pid].value), preds[pid].flags) })),
     lt: ranges(t.ranges.lt), lte: ranges(t.ranges.lte), gt: ranges(t.ranges.gt), gte: ranges(t.ranges.gte),
     rangePids: [...t.ranges.lt, ...t.ranges.lte, ...t.ranges.gt, ...t.ranges.gte].map((e) => e[1]),
@@ -90,12 +92,16 @@ function fieldPlan(name: string, t: FieldTable, preds: Pred[]): FieldPlan {
   };
   // One automaton answers contains, startswith, endswith (anchoring checked on the hit) and
   // regex prefilter literals. (Per-length prefix/suffix hash maps measured slower here.)
-  const acPatterns: string[] = [];
-  for (const [text, es] of t.patterns) {
-    acPatterns.push(text);
-    plan.acEntries.push(Int32Array.from(es.flat()));
+  for (const wantAscii of [true, false]) {
+    const pats: string[] = [];
+    const entries: Int32Array[] = [];
+    for (const [text, es] of t.patterns) {
+      if (/^[\x00-\x7f]*$/.test(text) !== wantAscii) continue;
+      pats.push(text);
+      entries.push(Int32Array.from(es.flat()));
+    }
+    if (pats.length) plan.acs.push({ ac: new AhoCorasick(pats), entries });
   }
-  if (acPatterns.length) plan.ac = new AhoCorasick(acPatterns);
   for (const [cidr, pid] of t.cidr) {
     const slash = cidr.indexOf('/');
     const bytes = parseIpBytes(cidr.slice(0, slash));
@@ -129,12 +135,27 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   const regexOf: (RegExp | null)[] = new Array(nPreds).fill(null);
   for (let i = 0; i < nPreds; i++) if (preds[i].op === 'regex') regexOf[i] = safeRegExp(String(preds[i].value), preds[i].flags);
   for (let i = 0; i < nPreds; i++) if (preds[i].op === 'fieldref' || preds[i].op === 'timepart' || preds[i].op === 'keyword') lazy[i] = 1;
+  // Keyword `contains` predicates (Sigma keyword lists) share one automaton per event type,
+  // run once over every field of the event the first time a rule asks for one of them.
+  const isKwAc = (p: Pred) => p.op === 'keyword' && p.sub === 'contains' && !p.cased && !p.ref && p.value !== '';
+  for (let i = 0; i < nPreds; i++) if (isKwAc(preds[i])) lazy[i] = 2;
 
   const tables = new Map<string, TablePlan>();
   for (const [type, t] of Object.entries(compiled.tables)) {
     const index: (number[] | undefined)[] = new Array(nPreds);
     for (const [pid, rs] of t.index) index[pid] = rs;
-    tables.set(type, { fields: t.fields.map(([name, ft]) => fieldPlan(name, ft, preds)), always: t.always, index });
+    const kw = new Map<string, number[]>();
+    for (const pid of t.lazy) if (lazy[pid] === 2) {
+      const v = String(preds[pid].value);
+      const a = kw.get(v);
+      if (a) a.push(pid);
+      else kw.set(v, [pid]);
+    }
+    const kwPatterns = [...kw.keys()];
+    tables.set(type, {
+      fields: t.fields.map(([name, ft]) => fieldPlan(name, ft, preds)), always: t.always, index,
+      kwAc: kwPatterns.length ? new AhoCorasick(kwPatterns) : null, kwPids: kwPatterns.map((k) => kw.get(k)!),
+    });
   }
 
   // Per-event state, reused: a stamp per predicate (fired when stamp === epoch), per rule
@@ -194,11 +215,48 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     return k === undefined ? undefined : fields[k];
   };
 
+  // Per-event cache of the event's present values as [text, folded text] (keyword scans).
+  let entriesAt = 0;
+  let entries: [string, string][] = [];
+  const eventEntries = (): [string, string][] => {
+    if (entriesAt !== epoch) {
+      entriesAt = epoch;
+      entries = [];
+      const fields = curEvent.fields;
+      for (const k in fields) {
+        if (!Object.hasOwn(fields, k)) continue;
+        const v = fields[k];
+        if (v === null || v === undefined) continue;
+        const t = typeof v === 'string' ? v : String(v);
+        entries.push([t, t.toLowerCase()]);
+      }
+    }
+    return entries;
+  };
+  let kwScanAt = 0;
+  let curTable: TablePlan | undefined;
+  const kwHitCb = (pattern: number): void => {
+    const pids = curTable!.kwPids[pattern];
+    for (let i = 0; i < pids.length; i++) {
+      lazyAt[pids[i]] = epoch;
+      lazyVal[pids[i]] = 1;
+    }
+  };
+
   const getBit = (pid: number): boolean => {
-    if (lazy[pid] === 0) return fired[pid] === epoch;
+    const kind = lazy[pid];
+    if (kind === 0) return fired[pid] === epoch;
+    if (kind === 2) {
+      if (kwScanAt !== epoch) {
+        kwScanAt = epoch;
+        const ac = curTable?.kwAc;
+        if (ac) for (const [, folded] of eventEntries()) ac.search(folded, kwHitCb);
+      }
+      return lazyAt[pid] === epoch && lazyVal[pid] === 1;
+    }
     if (lazyAt[pid] !== epoch) {
       lazyAt[pid] = epoch;
-      lazyVal[pid] = evalLazy(preds[pid], curEvent, getField) ? 1 : 0;
+      lazyVal[pid] = evalLazy(preds[pid], curEvent, getField, eventEntries) ? 1 : 0;
     }
     return lazyVal[pid] === 1;
   };
@@ -259,11 +317,13 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
         for (const pid of f.rangePids) if (compareGeneral(preds[pid].op, v, preds[pid].value, !!preds[pid].cased, undefined, false, lower)) fire(pid);
       }
     }
-    if (f.ac) {
+    if (f.acs.length) {
       curLower = lower;
       curText = s;
-      curEntries = f.acEntries;
-      f.ac.search(lower, acHit);
+      for (let i = 0; i < f.acs.length; i++) {
+        curEntries = f.acs[i].entries;
+        f.acs[i].ac.search(lower, acHit);
+      }
     }
     for (let i = 0; i < f.regex.length; i++) {
       const r = f.regex[i];
@@ -286,9 +346,11 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     stats.tableEvents++;
     if (++epoch === 0xffffffff) {
       fired.fill(0); lazyAt.fill(0); gate.fill(0); ruleAt.fill(0);
+      entriesAt = 0; kwScanAt = 0;
       epoch = 1;
     }
     curEvent = event;
+    curTable = table;
     aliasMap = undefined;
     index = table.index;
     candidates.length = 0;

@@ -128,11 +128,22 @@ export function evalDirect(p: Pred, v: Present, s: string, lower: string): boole
   }
 }
 
+function allEntries(event: LunaEvent): [string, string][] {
+  const out: [string, string][] = [];
+  for (const k in event.fields) {
+    if (!Object.hasOwn(event.fields, k)) continue;
+    const v = event.fields[k];
+    if (v === null || v === undefined) continue;
+    const t = text(v);
+    out.push([t, t.toLowerCase()]);
+  }
+  return out;
+}
+
 /** Whole-event predicates, evaluated on demand. */
-export function evalLazy(p: Pred, event: LunaEvent, get: FieldGetter): boolean {
+export function evalLazy(p: Pred, event: LunaEvent, get: FieldGetter, entries?: () => [string, string][]): boolean {
   switch (p.op) {
     case 'keyword': {
-      const fields = event.fields;
       let kw = p.value as string;
       if (p.ref) {
         const other = get(kw);
@@ -140,18 +151,18 @@ export function evalLazy(p: Pred, event: LunaEvent, get: FieldGetter): boolean {
         kw = text(other);
         if (p.sub !== 'regex' && !p.cased) kw = kw.toLowerCase();
       }
-      for (const k in fields) {
-        if (!Object.hasOwn(fields, k)) continue;
-        const v = fields[k];
-        if (v === null || v === undefined) continue;
-        const t = text(v);
-        if (p.sub === 'regex') {
-          const re = regex(kw, p.flags);
-          if (re !== null && re.test(t)) return true;
-        } else {
-          const folded = p.cased ? t : t.toLowerCase();
-          if (p.sub === 'contains' ? folded.includes(kw) : p.ref ? folded === kw : glob(kw).test(folded)) return true;
+      const list = entries ? entries() : allEntries(event);
+      const re = p.sub === 'regex' ? regex(kw, p.flags) : null;
+      if (p.sub === 'regex' && re === null) return false;
+      const g = p.sub === 'glob' && !p.ref ? glob(kw) : null;
+      for (let i = 0; i < list.length; i++) {
+        const [t, lower] = list[i];
+        if (re !== null) {
+          if (re.test(t)) return true;
+          continue;
         }
+        const folded = p.cased ? t : lower;
+        if (p.sub === 'contains' ? folded.includes(kw) : g === null ? folded === kw : g.test(folded)) return true;
       }
       return false;
     }
