@@ -115,6 +115,10 @@ export const errorMessages: IParserErrorMessageProvider = {
     const after = prev && prev.image ? ` after ${describeToken(prev)}` : '';
     // In a comparison the only wide choice is the value after the operator.
     const what = ruleName === 'compareRest' ? 'a value' : RULE_LABELS[ruleName];
+    const a0 = actual[0];
+    if (what === 'a condition' && a0 && (tokenMatcher(a0, T.DString) || tokenMatcher(a0, T.SString) || tokenMatcher(a0, T.RawString))) {
+      return `expected a condition${after}, found the string ${describeToken(a0)}: a condition compares a field (Image == ${a0.image}); to search every field write * contains ${a0.image}`;
+    }
     // Long alternative lists read worse than the name of the thing that was expected.
     if (new Set(firsts).size > 4 && what) return `expected ${what}${after}, found ${describeToken(actual[0])}`;
     return `expected ${joinAlternatives(firsts)}${after} in ${RULE_LABELS[ruleName] ?? ruleName}, found ${describeToken(actual[0])}`;
