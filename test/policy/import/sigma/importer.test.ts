@@ -63,6 +63,14 @@ describe('logsource scoping', () => {
     expect(r.report[0].reasons[0]).toMatch(/no Luna event type.*product: aws, service: cloudtrail/);
     expect(r.policies[0].rules[0].on).toEqual(['LinuxEvent']);
   });
+  it('the shipped nxlog-flat pipeline maps Provider_Name for flattened (OTRF) logs', () => {
+    const t = rule('    product: windows\n    service: system', "    sel:\n        Provider_Name: 'Service Control Manager'\n        EventID: 7045\n    condition: sel");
+    const plain = onlyRule(t);
+    const flat = onlyRule(t, { pipelines: [resolve(import.meta.dirname, '../../../../policy/import/sigma/pipelines/nxlog-flat.yaml')] });
+    const ev = { Channel: 'System', EventID: 7045, SourceName: 'Service Control Manager' };
+    expect(matches(plain, 'WinEvent', ev)).toBe(false);
+    expect(matches(flat, 'WinEvent', ev)).toBe(true);
+  });
   it('a user pipeline adds logsources and field renames', () => {
     const dir = mkdtempSync(join(tmpdir(), 'luna-pipe-'));
     const p = join(dir, 'mine.yaml');
