@@ -185,6 +185,10 @@ rule C "t" on ProcessCreate { when Image == "y" }
       "expected '}' or 'event' or 'expect' after 'A', found 'B' (separate rule ids with commas)",
     ]);
   });
+  it('explains a bare string where a condition belongs', () => {
+    const d = parse('rule A on ProcessCreate { when "mimikatz" }').diagnostics;
+    expect(d[0].message).toMatch(/to search every field write \* contains "mimikatz"/);
+  });
   it('recovers: later rules still come out', () => {
     const { policy } = parse('rule A "t" on ProcessCreate { when Image == }\nrule B "t" on ProcessCreate { when Image == "y" }');
     expect(policy.rules.map((r) => r.id)).toContain('B');
