@@ -66,6 +66,47 @@ interface Group {
   values: Record<string, Scalar>;
   start: number;
   entries: Entry[];
+  // Running aggregates over `entries`, kept in step on add/remove so that each match costs
+  // O(1) (temporal_ordered aside) however large the window is.
+  valueCounts: Map<string, number>;
+  ruleCounts: Map<string, number>;
+  sum: number;
+  nums: number;
+}
+
+const valueKey = (v: Scalar | undefined): string | undefined => (v === undefined || v === null ? undefined : String(v).toLowerCase());
+
+function bump(m: Map<string, number>, k: string, by: number): void {
+  const n = (m.get(k) ?? 0) + by;
+  if (n) m.set(k, n);
+  else m.delete(k);
+}
+
+function addEntry(g: Group, e: Entry): void {
+  g.entries.push(e);
+  const k = valueKey(e.value);
+  if (k !== undefined) bump(g.valueCounts, k, 1);
+  bump(g.ruleCounts, e.ruleId, 1);
+  const n = Number(e.value);
+  if (e.value !== undefined && e.value !== null && e.value !== '' && Number.isFinite(n)) {
+    g.sum += n;
+    g.nums++;
+  }
+}
+
+function forget(g: Group, e: Entry): void {
+  const k = valueKey(e.value);
+  if (k !== undefined) bump(g.valueCounts, k, -1);
+  bump(g.ruleCounts, e.ruleId, -1);
+  const n = Number(e.value);
+  if (e.value !== undefined && e.value !== null && e.value !== '' && Number.isFinite(n)) {
+    g.sum -= n;
+    g.nums--;
+  }
+}
+
+function newGroup(key: string, values: Record<string, Scalar>, start: number): Group {
+  return { key, values, start, entries: [], valueCounts: new Map(), ruleCounts: new Map(), sum: 0, nums: 0 };
 }
 
 interface State {
@@ -142,30 +183,26 @@ export function createCorrelationEngine(decls: CorrelationDecl[], limits: Correl
   };
 
   const aggregate = (d: CorrelationDecl, g: Group, current: Entry): number => {
-    const es = g.entries;
     switch (d.type) {
       case 'event_count':
-        return es.length;
+        return g.entries.length;
       case 'value_count':
-        return new Set(es.filter((e) => e.value !== undefined && e.value !== null).map((e) => String(e.value).toLowerCase())).size;
+        return g.valueCounts.size;
       case 'value_sum':
-      case 'value_avg': {
-        const nums = es.map((e) => Number(e.value)).filter((n) => Number.isFinite(n));
-        const sum = nums.reduce((a, b) => a + b, 0);
-        return d.type === 'value_sum' ? sum : nums.length ? sum / nums.length : NaN;
-      }
+        return g.sum;
+      case 'value_avg':
+        return g.nums ? g.sum / g.nums : NaN;
       case 'value_percentile': {
         // Share (in %) of the window's events whose value equals the current event's value:
         // "this process name is among the rarest N % in the group".
-        if (current.value === undefined || current.value === null) return NaN;
-        const v = String(current.value).toLowerCase();
-        const same = es.filter((e) => e.value !== undefined && e.value !== null && String(e.value).toLowerCase() === v).length;
-        return (same / es.length) * 100;
+        const k = valueKey(current.value);
+        if (k === undefined) return NaN;
+        return ((g.valueCounts.get(k) ?? 0) / g.entries.length) * 100;
       }
       case 'temporal':
-        return new Set(es.map((e) => e.ruleId)).size;
+        return g.ruleCounts.size;
       case 'temporal_ordered':
-        return orderedPrefix(d.rules, es);
+        return orderedPrefix(d.rules, g.entries);
     }
   };
 
@@ -208,7 +245,7 @@ export function createCorrelationEngine(decls: CorrelationDecl[], limits: Correl
           stats.evictedGroups++;
           stats.openGroups--;
         }
-        g = { key, values, start: input.time, entries: [] };
+        g = newGroup(key, values, input.time);
         stats.openGroups++;
       } else s.groups.delete(key);
       s.groups.set(key, g);
@@ -218,14 +255,14 @@ export function createCorrelationEngine(decls: CorrelationDecl[], limits: Correl
         let drop = 0;
         while (drop < g.entries.length && g.entries[drop].time < cutoff) drop++;
         if (drop) {
-          g.entries.splice(0, drop);
+          for (const e of g.entries.splice(0, drop)) forget(g, e);
           stats.expiredEvents += drop;
         }
       }
       const entry: Entry = { time: input.time, ruleId: input.ruleId, value: d.condition.field ? input.fields[fieldName(d, d.condition.field, input.ruleId)] : undefined, refs: input.refs };
-      g.entries.push(entry);
+      addEntry(g, entry);
       if (g.entries.length > maxEvents) {
-        g.entries.shift();
+        forget(g, g.entries.shift()!);
         stats.droppedEvents++;
       }
       if (s.atLeast) {
@@ -233,7 +270,6 @@ export function createCorrelationEngine(decls: CorrelationDecl[], limits: Correl
         if (!Number.isNaN(v) && compare(d.condition.op, v, d.condition.value)) {
           const alert = fire(s, g, v, input.time);
           out.push(alert);
-          g.entries = [];
           s.groups.delete(key);
           stats.openGroups--;
         }

@@ -116,6 +116,20 @@ describe('correlation engine', () => {
     expect(a.map((x) => x.correlation.id)).toEqual(['chain']);
     expect(a[0].events.map((x) => x.rule_id)).toEqual(['fail', 'fail', 'fail', 'ok']);
   });
+  it('running aggregates stay right through expiry on long streams', () => {
+    // one match per second, 1000 distinct users in turn; a 5-minute window holds 301 matches
+    const stream = (need: number) => {
+      const e = createCorrelationEngine([corr({ type: 'value_count', timespanMs: 5 * MIN, condition: { op: 'gte', value: need, field: 'u' } })]);
+      const fired: number[] = [];
+      for (let i = 0; i < 5000; i++) if (e.push({ ruleId: 'r1', time: T0 + i * 1000, fields: { User: 'g', u: `user${i % 1000}` }, refs: [] }).length) fired.push(i);
+      return { fired, stats: e.stats };
+    };
+    const never = stream(400); // stale counts of expired users would reach 400
+    expect(never.fired).toEqual([]);
+    expect(never.stats.expiredEvents).toBe(5000 - 301);
+    const full = stream(301);
+    expect(full.fired.slice(0, 3)).toEqual([300, 601, 902]);
+  });
   it('bounded memory: groups beyond the limit are evicted and counted', () => {
     const e = createCorrelationEngine([corr({})], { maxGroups: 2, maxEventsPerGroup: 2 });
     e.push(m('r1', 0, { User: 'a' }));
