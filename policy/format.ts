@@ -64,7 +64,7 @@ function fmtValue(v: Value, regexFlags?: string): string {
     case 'null':
       return 'null';
     case 'list':
-      return v.name;
+      return fmtName(v.name);
     case 'field':
       return `field(${fmtName(v.name)})`;
   }
@@ -78,7 +78,7 @@ const OP_TEXT: Record<string, string> = {
 function fmtValues(values: Value[], quant: 'any' | 'all', flags: string | undefined): string {
   if (values.length === 1 && quant === 'any') {
     // `endswith any shells` says what a bare list name would leave implicit.
-    return values[0].kind === 'list' ? `any ${values[0].name}` : fmtValue(values[0], flags);
+    return values[0].kind === 'list' ? `any ${fmtName(values[0].name)}` : fmtValue(values[0], flags);
   }
   const items = values.map((v) => fmtValue(v, flags));
   return `${quant} [${items.join(', ')}]`;

@@ -219,7 +219,7 @@ export class CstToAst {
       return { value: { kind: 'field', name, span: ft ? this.tokenSpan(ft) : undefined }, isRegex: false };
     }
     const lr = tok(c, 'listRef');
-    if (lr) return { value: { kind: 'list', name: lr.image, span: this.tokenSpan(lr) }, isRegex: false };
+    if (lr) return { value: { kind: 'list', name: this.nameOf(lr)!, span: this.tokenSpan(lr) }, isRegex: false };
     return undefined;
   }
 
@@ -346,11 +346,12 @@ export class CstToAst {
       } else if (tok(vc, 'listRef')) {
         // Falco-style composition: an earlier list's items are spliced in.
         const ref = tok(vc, 'listRef')!;
-        const other = lists.get(ref.image);
+        const refName = this.nameOf(ref)!;
+        const other = lists.get(refName);
         if (other) items.push(...other);
         else {
-          const dym = didYouMean(ref.image, lists.keys());
-          this.error('LUN2007', `unknown list '${ref.image}' (lists can only include lists declared above them)`, this.tokenSpan(ref), dym ? `did you mean ${dym}?` : undefined);
+          const dym = didYouMean(refName, lists.keys());
+          this.error('LUN2007', `unknown list '${refName}' (lists can only include lists declared above them)`, this.tokenSpan(ref), dym ? `did you mean ${dym}?` : undefined);
         }
       } else if (Object.keys(vc).length && !v.recoveredNode) {
         this.error('LUN1019', 'list items must be literal values (strings, numbers, booleans, null)', this.nodeSpan(v));

@@ -465,6 +465,7 @@ export class LunaParser extends CstParser {
       { ALT: () => this.CONSUME(T.Regex) },
       { ALT: () => { this.CONSUME(T.FieldKw); this.CONSUME(T.LParen); this.SUBRULE(this.fieldName); this.CONSUME(T.RParen); } },
       { ALT: () => this.CONSUME(T.Ident, { LABEL: 'listRef' }) },
+      { ALT: () => this.CONSUME(T.BacktickIdent, { LABEL: 'listRef' }) },
     ]);
   });
 

@@ -28,7 +28,7 @@ const lit: fc.Arbitrary<Value> = fc.oneof(
   { weight: 1, arbitrary: num.map((value) => ({ kind: 'num' as const, value })) },
   { weight: 1, arbitrary: fc.boolean().map((value) => ({ kind: 'bool' as const, value })) },
   { weight: 1, arbitrary: fc.constant({ kind: 'null' as const }) },
-  { weight: 1, arbitrary: ident.map((name) => ({ kind: 'list' as const, name })) },
+  { weight: 1, arbitrary: fieldName.map((name) => ({ kind: 'list' as const, name })) },
   { weight: 1, arbitrary: fieldName.map((name) => ({ kind: 'field' as const, name })) },
 );
 const regexBody = fc.constantFrom('a.b', '^/tmp/', '\\s-enc\\s', 'x|y', '[a-z]+\\d', '\\\\temp\\\\');
@@ -56,7 +56,7 @@ const cmp: fc.Arbitrary<Expr> = fc.oneof(
     arbitrary: fc.record({ op: fc.constantFrom('contains' as const, 'glob' as const), values: fc.array(text.map((value) => ({ kind: 'str' as const, value })), { minLength: 1, maxLength: 2 }), quant: fc.constantFrom('any' as const, 'all' as const), cased: fc.boolean() })
       .map((k) => ({ kind: 'keyword' as const, ...k })),
   },
-  { weight: 1, arbitrary: ident.map((name) => ({ kind: 'macro' as const, name })) },
+  { weight: 1, arbitrary: fieldName.map((name) => ({ kind: 'macro' as const, name })) },
   { weight: 1, arbitrary: fc.boolean().map((value) => ({ kind: 'const' as const, value })) },
 );
 const { expr } = fc.letrec<{ expr: Expr }>((tie) => ({
@@ -122,8 +122,8 @@ const policy: fc.Arbitrary<Policy> = fc.record({
   kind: fc.constant('Policy' as const), name: text, version: fc.constantFrom('1.0.0', '0.1.0-rc.1', 'x'), engine: optional(fc.constantFrom('>=0.1', '^1.2')),
   description: optional(text),
   defaults: fc.dictionary(fc.constantFrom('ProcessCreate', 'NetworkConnect', 'DnsQuery'), fc.constantFrom('log' as const, 'drop' as const)),
-  lists: fc.uniqueArray(fc.record({ name: ident, items: fc.oneof(fc.array(scalar, { maxLength: 4 }), fc.array(text, { minLength: 20, maxLength: 40 })) }), { maxLength: 2, selector: (l) => l.name }),
-  macros: fc.array(fc.record({ name: ident, condition: expr }), { maxLength: 2 }),
+  lists: fc.uniqueArray(fc.record({ name: fieldName, items: fc.oneof(fc.array(scalar, { maxLength: 4 }), fc.array(text, { minLength: 20, maxLength: 40 })) }), { maxLength: 2, selector: (l) => l.name }),
+  macros: fc.array(fc.record({ name: fieldName, condition: expr }), { maxLength: 2 }),
   rules: fc.array(rule, { maxLength: 3 }), correlations: fc.array(correlation, { maxLength: 1 }), tests: fc.array(test, { maxLength: 2 }),
   agentConfig: optional(fc.dictionary(ident, fc.oneof(scalar, fc.array(scalar, { maxLength: 2 }), fc.dictionary(ident, scalar, { maxKeys: 2 })), { minKeys: 1, maxKeys: 3 })),
   origin: fc.constant('luna' as const),
