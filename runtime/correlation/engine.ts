@@ -82,8 +82,12 @@ function bump(m: Map<string, number>, k: string, by: number): void {
   else m.delete(k);
 }
 
+/** Entries stay in time order even when inputs are not (several log files of one period). */
 function addEntry(g: Group, e: Entry): void {
-  g.entries.push(e);
+  let i = g.entries.length;
+  while (i > 0 && g.entries[i - 1].time > e.time) i--;
+  if (i === g.entries.length) g.entries.push(e);
+  else g.entries.splice(i, 0, e);
   const k = valueKey(e.value);
   if (k !== undefined) bump(g.valueCounts, k, 1);
   bump(g.ruleCounts, e.ruleId, 1);

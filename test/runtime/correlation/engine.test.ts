@@ -73,6 +73,18 @@ describe('correlation engine', () => {
     t.push(m('ok', 0, { User: 'u' }));
     expect(t.push(m('fail', 1, { User: 'u' }))).toHaveLength(1);
   });
+  it('temporal_ordered judges order by event time, not by arrival (one file after another)', () => {
+    const d = corr({ type: 'temporal_ordered', rules: ['fail', 'ok'], condition: { op: 'gte', value: 2 } });
+    const e = createCorrelationEngine([d]);
+    // the Security log (ok at minute 5) is read before the other file (fail at minute 3)
+    e.push(m('ok', 5, { User: 'u' }));
+    const a = e.push(m('fail', 3, { User: 'u' }));
+    expect(a).toHaveLength(1);
+    expect(a[0].events.map((x) => x.rule_id)).toEqual(['fail', 'ok']);
+    const f = createCorrelationEngine([d]);
+    f.push(m('fail', 5, { User: 'u' }));
+    expect(f.push(m('ok', 3, { User: 'u' }))).toEqual([]);
+  });
   it('value_sum, value_avg and value_percentile', () => {
     const sum = createCorrelationEngine([corr({ type: 'value_sum', condition: { op: 'gt', value: 1000, field: 'bytes' } })]);
     expect(sum.push(m('r1', 0, { User: 'u', bytes: 600 }))).toEqual([]);
