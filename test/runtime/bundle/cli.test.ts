@@ -72,6 +72,15 @@ describe('luna compile / keygen / sign / verify / inspect', () => {
     expect(j.manifest.createdAt).toBe('2023-11-14T22:13:20Z');
     expect(j.tables.map((t: { type: string }) => t.type)).toContain('ProcessCreate');
   });
+  it('--format json with --timings and --explain-placement', () => {
+    const r = luna('--format', 'json', 'compile', fixtures, '-o', 'j.lbundle', '--timings', '--explain-placement');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j).toMatchObject({ ok: true, output: 'j.lbundle', signed: false, counts: { rules: 2 } });
+    expect(j.timings.map((t: { stage: string }) => t.stage)).toContain('hashcons');
+    expect(j.placement).toHaveLength(2);
+    expect(j.placement[0]).toMatchObject({ where: 'user', reason: expect.any(String) });
+  });
   it('compile reports bad options and bad policies with exit 2', () => {
     expect(luna('compile', fixtures, '-o', 'x.lbundle', '--revision', '-1').code).toBe(2);
     writeFileSync(join(dir, 'bad.yml'), 'title: broken\nlogsource: {category: process_creation, product: windows}\ndetection:\n  sel:\n    CommandLine|re: "(unclosed"\n  condition: sel\n');
