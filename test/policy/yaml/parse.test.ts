@@ -94,3 +94,17 @@ describe('.luna.yaml precise positions', () => {
     expect(d.map((x) => [x.code, x.span?.line, x.span?.col])).toEqual([['LUN2001', 6, 25], ['LUN2017', 11, 14], ['LUN3004', 12, 23]]);
   });
 });
+
+describe('.luna.yaml hostile input', () => {
+  it('refuses alias bombs and duplicate keys with a diagnostic', () => {
+    const layers = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 10; i++) layers.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    const bomb = `luna: 1\npolicy: p\nconfig:\n${layers.map((l) => `  ${l}`).join('\n')}\n`;
+    const t0 = performance.now();
+    const r = parseLunaYaml('b.luna.yaml', bomb);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['LUN1030']);
+    const dup = parseLunaYaml('d.luna.yaml', 'luna: 1\npolicy: p\npolicy: q\n');
+    expect(dup.diagnostics[0]).toMatchObject({ code: 'LUN1030', span: { line: 3 } });
+  });
+});
