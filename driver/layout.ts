@@ -20,7 +20,7 @@ export const CLS = {
 export const NCLS = 8;
 
 export const EV = { exec: 1, exit: 2, fcreate: 3, fdelete: 4, rename: 5, connect: 6, accept: 7, ptrace: 8, fork: 9 } as const;
-export const F = { blocked: 1, wouldBlock: 2, hit: 4, trunc: 8, rel: 16, noTables: 32, lsm: 64 } as const;
+export const F = { blocked: 1, wouldBlock: 2, hit: 4, trunc: 8, rel: 16, noTables: 32, lsm: 64, loader: 128 } as const;
 export const T = { block: 1, kill: 2, report: 4 } as const;
 export const H = { exact: 1, prefix: 2, suffix: 4, inode: 8, port: 16, v4: 32, v6: 64 } as const;
 export const P = { none: 0, matches: 1, all: 2 } as const;

@@ -282,6 +282,43 @@ static __always_inline int enter(struct ctx_common *cc, __u32 cls)
 	return 1;
 }
 
+/* `ld.so <binary>` runs a binary the exec hook never sees (the loader maps it itself). When the
+ * image is the dynamic loader, the first absolute argument is judged like an image. */
+#define LOADER_LEN 21 /* "/ld-linux-x86-64.so.2" (spelled out below: no string constant,
+                       * libbpf 1.1 cannot relocate .rodata.str sections) */
+static __always_inline int is_loader(const char *path, __u32 len)
+{
+	if (len < LOADER_LEN || len > PATH_BUF - 1) return 0;
+	__u32 off = len - LOADER_LEN;
+	asm volatile("%0 &= 255" : "+r"(off));
+	const char *t = path + off;
+	return t[0] == '/' && t[1] == 'l' && t[2] == 'd' && t[3] == '-' && t[4] == 'l' && t[5] == 'i' && t[6] == 'n' &&
+	       t[7] == 'u' && t[8] == 'x' && t[9] == '-' && t[10] == 'x' && t[11] == '8' && t[12] == '6' && t[13] == '-' &&
+	       t[14] == '6' && t[15] == '4' && t[16] == '.' && t[17] == 's' && t[18] == 'o' && t[19] == '.' && t[20] == '2';
+}
+
+struct arg_ctx { const char *args; __u32 len; __u32 found; __u32 flen; };
+
+/* the first argument after argv[0] that starts with '/' */
+static long find_abs_arg(__u32 i, struct arg_ctx *a)
+{
+	if (i + 1 >= a->len) return 1;
+	__u32 at = i + 1, prev = i;
+	asm volatile("%0 &= 511" : "+r"(at));
+	asm volatile("%0 &= 511" : "+r"(prev));
+	if (a->args[prev] == 0 && a->args[at] == '/') { a->found = i + 1; return 1; }
+	return 0;
+}
+
+static long arg_len(__u32 i, struct arg_ctx *a)
+{
+	__u32 at = a->found + i;
+	if (at >= a->len) { a->flen = i; return 1; }
+	asm volatile("%0 &= 511" : "+r"(at));
+	if (a->args[at] == 0) { a->flen = i; return 1; }
+	return 0;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(luna_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -308,6 +345,25 @@ int BPF_PROG(luna_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	match_path(s, cc.c, gen, CLS_EXEC, e->path, e->path_len, &hit);
 	match_inode(cc.c, gen, CLS_EXEC, e->dev, e->ino, &hit);
 	match_inode(cc.c, gen, CLS_EXEC, xdev, xino, &hit);
+	if (!(hit.flags & (T_BLOCK | T_KILL)) && (cc.c->has[CLS_EXEC] & (H_EXACT | H_PREFIX | H_SUFFIX)) && is_loader(e->path, e->path_len)) {
+		struct task_struct *lt = (struct task_struct *)bpf_get_current_task();
+		unsigned long as = BPF_CORE_READ(lt, mm, arg_start), ae = BPF_CORE_READ(lt, mm, arg_end);
+		__u32 alen = ae > as ? ae - as : 0;
+		if (alen > ARGS_BUF - 1) alen = ARGS_BUF - 1;
+		if (alen && bpf_probe_read_user(e->args, alen & (ARGS_BUF - 1), (void *)as) == 0) {
+			struct arg_ctx ac = { .args = e->args, .len = alen, .found = 0, .flen = 0 };
+			bpf_loop(ARGS_BUF, find_abs_arg, &ac, 0);
+			if (ac.found) {
+				bpf_loop(PATH_BUF, arg_len, &ac, 0);
+				struct tval lh = {};
+				__u32 off = ac.found;
+				asm volatile("%0 &= 255" : "+r"(off));
+				if (ac.found < 256 && ac.flen && ac.flen <= KPATH)
+					match_path(s, cc.c, gen, CLS_EXEC, e->args + off, ac.flen, &lh);
+				if (lh.flags & (T_BLOCK | T_KILL)) { hit = lh; e->h.flags |= F_LOADER; }
+			}
+		}
+	}
 	if (decide(cc.g, cc.c, e, CLS_EXEC, &hit))
 		bpf_send_signal(SIGKILL); /* pending before the return to user space: the image never runs */
 	if (!wanted(cc.c, e, CLS_EXEC)) {

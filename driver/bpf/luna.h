@@ -37,6 +37,7 @@
 #define F_REL 16         /* path is relative: cwd is filled */
 #define F_NOTABLES 32    /* no tables loaded (fail-open) */
 #define F_LSM 64         /* denied by the LSM hook (EPERM) */
+#define F_LOADER 128     /* the decision was on the argument of `ld.so <binary>` */
 
 /* table value flags */
 #define T_BLOCK 1

@@ -205,7 +205,7 @@ export class Agent {
         kernelRule: raw.flags & (F.blocked | F.wouldBlock) ? kernel?.id : undefined,
         pid: raw.pid,
         gen: raw.gen,
-        ...(raw.flags & F.lsm ? { via: 'lsm' } : {}),
+        ...(raw.flags & F.lsm ? { via: 'lsm' } : raw.flags & F.loader ? { via: 'loader' } : {}),
       });
     }
   }
@@ -236,7 +236,7 @@ export class Agent {
     const tags = [...new Set(matches.flatMap((m) => m.actions.flatMap((x) => (x.kind === 'tag' ? x.tags : []))))];
     const enforced: string[] = [];
     if (k.blockedInKernel)
-      enforced.push(k.via === 'fanotify' ? 'denied (EPERM, fanotify)' : k.via === 'lsm' ? 'denied (EPERM, LSM)' : ev.type === 'NetworkConnect' ? 'denied (EPERM, cgroup hook)' : 'killed before exec (SIGKILL)');
+      enforced.push(k.via === 'fanotify' ? 'denied (EPERM, fanotify)' : k.via === 'lsm' ? 'denied (EPERM, LSM)' : k.via === 'loader' ? 'killed before the loader ran the binary (SIGKILL, ld.so <binary>)' : ev.type === 'NetworkConnect' ? 'denied (EPERM, cgroup hook)' : 'killed before exec (SIGKILL)');
     // User-space kill (and blocks the kernel could not decide: too late to stop, so kill).
     const wantsKill = actions.has('kill') || (actions.has('block') && !k.blockedInKernel && !k.wouldBlockInKernel);
     if (wantsKill && !k.blockedInKernel) {

@@ -95,6 +95,22 @@ describe.skipIf(!!skip)('BPF driver: scoped enforcement', () => {
     expect(driver.stats().blocked).toBeGreaterThanOrEqual(3);
   });
 
+  it('kills `ld.so <denied binary>` too (the exec hook sees the loader, the table judges its argument)', async () => {
+    const loader = '/lib64/ld-linux-x86-64.so.2';
+    if (!existsSync(loader)) {
+      process.stdout.write(`SKIP ld.so test: no ${loader} (not x86-64)\n`);
+      return;
+    }
+    events = [];
+    const r = await scope.inside(`${loader} ${scope.dir}/denied ${scope.dir}/m-loader; echo rc=$?; ${loader} ${scope.dir}/allowed ${scope.dir}/m-loader-ok; echo ok=$?`);
+    expect(r.stdout).toContain('rc=137');
+    expect(r.stdout).toContain('ok=0');
+    expect(existsSync(join(scope.dir, 'm-loader'))).toBe(false);
+    expect(existsSync(join(scope.dir, 'm-loader-ok'))).toBe(true);
+    await until(() => events.some((e) => e.flags & F.loader));
+    expect(events.find((e) => e.flags & F.loader)!.flags & F.blocked).toBeTruthy();
+  });
+
   it('never denies outside the scope cgroup', async () => {
     const r = await scope.outside(`${scope.dir}/denied ${scope.dir}/m-outside; echo rc=$?`);
     expect(r.stdout).toContain('rc=0');
