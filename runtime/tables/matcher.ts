@@ -5,7 +5,7 @@
 // It returns exactly what the reference interpreter returns (differential-tested).
 
 import type { LunaEvent, Scalar } from '../../policy/ast.ts';
-import type { CompiledPolicy, CompiledRule, FieldTable, NExpr, Pred } from '../../compiler/ir.ts';
+import type { CompiledPolicy, CompiledRule, FieldTable, Pred } from '../../compiler/ir.ts';
 import type { Match, Matcher } from '../matcher.ts';
 import { AhoCorasick } from './aho-corasick.ts';
 import { CidrTrie } from './cidr-trie.ts';
@@ -270,7 +270,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     return m;
   };
 
-  let curLower = '';
+  let curLength = 0; // length of the scanned (case-folded) text, for endswith anchoring
   let curText = '';
   let curEntries: Int32Array[] = [];
   const acHit = (pattern: number, start: number, end: number): void => {
@@ -279,7 +279,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
       const kind = e[i + 1];
       if (kind === 0) fire(e[i]);
       else if (kind === 1) { if (start === 0) fire(e[i]); }
-      else if (kind === 2) { if (end === curLower.length) fire(e[i]); }
+      else if (kind === 2) { if (end === curLength) fire(e[i]); }
       else {
         // Regex prefilter literal found: run that regex once on the original text.
         const pid = e[i];
@@ -322,7 +322,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     }
     if (f.acs.length) {
       const text = (lower ??= s.toLowerCase());
-      curLower = text;
+      curLength = text.length;
       curText = s;
       for (let i = 0; i < f.acs.length; i++) {
         curEntries = f.acs[i].entries;
@@ -411,4 +411,3 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   };
 }
 
-export type { NExpr };
