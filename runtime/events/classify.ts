@@ -39,6 +39,11 @@ function flattenInto(out: Record<string, Scalar>, prefix: string, v: Json): void
   for (const [k, child] of Object.entries(v)) flattenInto(out, prefix ? `${prefix}.${k}` : k, child);
 }
 
+/** flattenInto for other readers' fast paths (runtime/sources/evtx/flat.ts): same rules. */
+export function flattenValueInto(out: Record<string, Scalar>, prefix: string, v: Scalar | Scalar[]): void {
+  flattenInto(out, prefix, v);
+}
+
 const setOnce = (out: Record<string, Scalar>, key: string, v: Scalar) => {
   if (!Object.hasOwn(out, key)) out[key] = v;
 };

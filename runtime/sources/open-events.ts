@@ -6,7 +6,7 @@ import type { LunaEvent, Scalar } from '../../policy/ast.ts';
 import { flattenRecord, toLunaEvent } from '../events/classify.ts';
 import { readRaw, readRawSync, wholeFile, type LogSlice } from './raw.ts';
 import type { RawRecord } from './json/raw-record.ts';
-import { normalizeShape, recordTime } from './shapes.ts';
+import { normalizeShape, normalizeTime, recordTime } from './shapes.ts';
 import { at, CODES, type DiagnosticSink } from './diagnostics.ts';
 
 export interface SourcedEvent {
@@ -33,6 +33,12 @@ export interface OpenEventsOptions {
    * summed up in one final diagnostic, so a badly damaged file cannot flood the output.
    */
   maxDiagnosticsPerCode?: number;
+  /**
+   * EVTX records go through the general path (nested object + flattenRecord) even where the
+   * flat fast path (evtx/flat.ts) applies. For differential tests and benchmarks; `raw: true`
+   * implies it.
+   */
+  general?: boolean;
 }
 
 /** A per-file diagnostic sink that keeps the first `max` of each code and counts the rest. */
@@ -114,6 +120,15 @@ function scalarArray(a: unknown[]): boolean {
 function convert(batch: RawRecord[], file: string, keepRaw: boolean, evtx: boolean, sink: DiagnosticSink, out: SourcedEvent[]): void {
   for (const r of batch) {
     try {
+      const flat = r.flat;
+      if (flat) {
+        // EVTX fast path: fields straight from the template; the time recordTime would read.
+        const ev: SourcedEvent = { event: toLunaEvent(flat.fields), file, record: r.record };
+        const ts = normalizeTime(flat.time) ?? (r.timestamp && !r.timestamp.startsWith('1601') ? r.timestamp : undefined);
+        if (ts !== undefined) ev.timestamp = ts;
+        out.push(ev);
+        continue;
+      }
       const obj = evtx ? r.obj : normalizeShape(r.obj, () => sink(at(CODES.LENIENT_XML, 'warning', 'the embedded event XML is not well-formed (cut short or a stray &); its fields were recovered best-effort', file, { record: r.record })));
       const ev: SourcedEvent = { event: toLunaEvent(evtx ? flattenRecord(obj) : flattenFast(obj)), file, record: r.record };
       // The event's own time (System/TimeCreated) first: record headers of re-exported EVTX
@@ -145,7 +160,7 @@ function* eventsOfSlice(source: string | LogSlice, path: string, file: string, s
   if (!slice) return;
   const size = opts.batchSize ?? 1000;
   let out: SourcedEvent[] = [];
-  for (const batch of readRawSync(slice, { file, onDiagnostic: sink })) {
+  for (const batch of readRawSync(slice, { file, onDiagnostic: sink, flat: !opts.raw && !opts.general })) {
     convert(batch, file, opts.raw === true, slice.format === 'evtx', sink, out);
     while (out.length >= size) {
       yield out.length === size ? out : out.slice(0, size);
@@ -175,7 +190,7 @@ async function* asyncEvents(path: string, file: string, sink: DiagnosticSink, op
   if (!slice) return;
   const size = opts.batchSize ?? 1000;
   let out: SourcedEvent[] = [];
-  for await (const batch of readRaw(slice, { file, onDiagnostic: sink })) {
+  for await (const batch of readRaw(slice, { file, onDiagnostic: sink, flat: !opts.raw && !opts.general })) {
     convert(batch, file, opts.raw === true, slice.format === 'evtx', sink, out);
     while (out.length >= size) {
       yield out.length === size ? out : out.slice(0, size);

@@ -30,12 +30,14 @@ export interface RawReadOptions {
   onDiagnostic?: DiagnosticSink;
   /** Name used in diagnostics (default: the path). */
   file?: string;
+  /** EVTX records as flat field maps where possible (RawRecord.flat); see evtx/flat.ts. */
+  flat?: boolean;
 }
 
 const BLOCK = 1 << 20;
 
 function evtxBatch(recs: EvtxRecord[]): RawRecord[] {
-  return recs.map((r) => ({ obj: r.data, record: r.recordId, timestamp: r.timestamp }));
+  return recs.map((r) => (r.flat ? { obj: r.data, record: r.recordId, timestamp: r.timestamp, flat: r.flat } : { obj: r.data, record: r.recordId, timestamp: r.timestamp }));
 }
 
 function decoderFor(format: 'ndjson' | 'json' | 'auditd' | 'xml', file: string, sink: DiagnosticSink, firstLine?: number) {
@@ -85,19 +87,19 @@ export function* readRawSync(slice: LogSlice, opts: RawReadOptions = {}): Genera
   const file = opts.file ?? slice.path;
   const sink = opts.onDiagnostic ?? (() => {});
   try {
-    yield* readRawSyncInner(slice, file, sink);
+    yield* readRawSyncInner(slice, file, sink, opts.flat === true);
   } catch (e) {
     sink(at(CODES.CANNOT_READ, 'error', `reading stopped: ${(e as Error).message}`, file));
   }
 }
 
-function* readRawSyncInner(slice: LogSlice, file: string, sink: DiagnosticSink): Generator<RawRecord[]> {
+function* readRawSyncInner(slice: LogSlice, file: string, sink: DiagnosticSink, flat: boolean): Generator<RawRecord[]> {
   if (slice.format === 'evtx') {
     if (slice.gzip) {
       const buf = gunzipAll(slice.path, file, sink);
-      if (buf) for (const recs of readEvtxBuffer(buf, { file, onDiagnostic: sink }, slice.chunks)) yield evtxBatch(recs);
+      if (buf) for (const recs of readEvtxBuffer(buf, { file, onDiagnostic: sink, flat }, slice.chunks)) yield evtxBatch(recs);
     } else {
-      for (const recs of readEvtxFile(slice.path, { file, onDiagnostic: sink }, slice.chunks)) yield evtxBatch(recs);
+      for (const recs of readEvtxFile(slice.path, { file, onDiagnostic: sink, flat }, slice.chunks)) yield evtxBatch(recs);
     }
     return;
   }

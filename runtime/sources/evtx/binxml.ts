@@ -6,6 +6,7 @@
 // throws on overrun; offsets are checked before use), and every loop advances, so garbage input
 // raises BinXmlError instead of hanging.
 
+import { compileFlat, emitFlat, type FlatPlan, type FlatRecord } from './flat.ts';
 import { decodeArray, decodeScalar, fixedSize, utf16, VT_BINXML, VT_NULL, type EvtxValue } from './values.ts';
 
 export class BinXmlError extends Error {
@@ -34,7 +35,11 @@ export interface Elem {
   fast?: boolean;
 }
 /** A compiled template: its top-level nodes (normally one `Event` element). */
-export interface Template { nodes: (Elem | Part)[] }
+export interface Template {
+  nodes: (Elem | Part)[];
+  /** The flat fast path's plan (flat.ts), compiled on first use; null: general path only. */
+  flat?: FlatPlan | null;
+}
 
 /** Rendered child elements of a nested BinXML value (type 0x21), spliced into the parent. */
 class Nested {
@@ -235,6 +240,75 @@ export class ChunkContext {
     return out;
   }
 
+  /**
+   * The record's flat field map straight from its template (flat.ts), or null when the record
+   * needs the general path (renderRecord + flattenRecord): another template shape, BinXML
+   * values, or more than one template instance.
+   */
+  renderRecordFlat(p: number, end: number): FlatRecord | null {
+    const inst = this.flatInstance(p, end);
+    if (!inst || inst.plan.kind !== 'event') return null;
+    let used = 0;
+    const rec = emitFlat(inst.plan, inst.vals, isDeferred, (v) => {
+      if (!(v instanceof Deferred)) return null;
+      const r = this.flatInstance(v.off, v.off + v.size);
+      if (!r || r.plan.kind !== 'data' || r.deferred) return null;
+      used++;
+      return { plan: r.plan, vals: r.vals };
+    });
+    // Every BinXML value must have been rendered here: the general path would have decoded
+    // (and possibly rejected) each of them.
+    return rec !== null && used === inst.deferred ? rec : null;
+  }
+
+  /**
+   * A fragment holding exactly one template instance (after fragment headers, before an
+   * end-of-stream), with its flat plan and substitution values; BinXML values are left as
+   * Deferred. Null when the fragment or its template does not fit the fast path.
+   */
+  private flatInstance(p: number, end: number): { plan: FlatPlan; vals: unknown[]; deferred: number } | null {
+    const buf = this.buf;
+    const dv = this.dv;
+    while (p < end && buf[p] === 0x0f) p += 4;
+    if (p >= end || buf[p] !== 0x0c) return null;
+    this.check(p, 10, end, 'template instance');
+    const defOff = dv.getUint32(p + 6, true);
+    p += 10;
+    if (defOff === p) {
+      this.check(p, 24, end, 'template definition');
+      p += 24 + dv.getUint32(p + 20, true);
+    }
+    const tpl = this.template(defOff);
+    let plan = tpl.flat;
+    if (plan === undefined) plan = tpl.flat = compileFlat(tpl);
+    if (plan === null) return null;
+    this.check(p, 4, end, 'substitution count');
+    const n = dv.getUint32(p, true);
+    p += 4;
+    this.check(p, n * 4, end, 'substitution descriptors');
+    const vals: unknown[] = new Array(n);
+    let deferred = 0;
+    let v = p + n * 4;
+    for (let i = 0; i < n; i++) {
+      const size = dv.getUint16(p + i * 4, true);
+      const type = buf[p + i * 4 + 2];
+      this.check(v, size, end, 'substitution value');
+      if (type === VT_BINXML) {
+        vals[i] = new Deferred(v, size);
+        deferred++;
+      } else vals[i] = this.value(type, v, size, 0);
+      v += size;
+    }
+    // Only fragment headers and an end-of-stream may follow, as renderFragment accepts.
+    while (v < end) {
+      const tok = buf[v];
+      if (tok === 0x0f) { v += 4; continue; }
+      if (tok === 0x00) break;
+      return null;
+    }
+    return { plan, vals, deferred };
+  }
+
   /** A fragment: header, then a template instance or direct elements. Returns named children. */
   private renderFragment(p: number, end: number, depth: number): [string, unknown][] {
     if (depth > 8) throw new BinXmlError('nested BinXML too deep', p);
@@ -299,6 +373,13 @@ export class ChunkContext {
 }
 
 const EMPTY: unknown[] = [];
+/** A BinXML substitution value not rendered yet (flat fast path). */
+class Deferred {
+  readonly off: number;
+  readonly size: number;
+  constructor(off: number, size: number) { this.off = off; this.size = size; }
+}
+const isDeferred = (v: unknown) => v instanceof Deferred;
 
 /** Precomputes each child's key and whether the children can be assigned without checks. */
 function compile(el: Elem): void {

@@ -9,6 +9,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { ChunkContext } from './binxml.ts';
 import { crc32 } from './crc32.ts';
+import type { FlatRecord } from './flat.ts';
 import { filetimeToIso } from './values.ts';
 import { at, CODES, type DiagnosticSink } from '../diagnostics.ts';
 
@@ -26,14 +27,28 @@ export interface EvtxRecord {
   /** Byte offset of the record in the file, and its size in bytes. */
   offset: number;
   size: number;
-  /** The record in evtx_dump's JSON shape: `{ Event: { System: …, EventData: … } }`. */
+  /**
+   * The record in evtx_dump's JSON shape: `{ Event: { System: …, EventData: … } }`; with
+   * `flat: true`, an empty object when `flat` holds the record instead.
+   */
   data: Record<string, unknown>;
+  /** With `flat: true`: the flattened fields straight from the template (see flat.ts). */
+  flat?: FlatRecord;
 }
+
+/** How often readChunk's flat mode took the fast path (tests assert it really runs). */
+export const evtxFlatPath = { taken: 0, general: 0 };
+const NO_DATA: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 export interface EvtxOptions {
   onDiagnostic?: DiagnosticSink;
   /** Name used in diagnostics (defaults to the path). */
   file?: string;
+  /**
+   * Give records as flat field maps where the template allows (`EvtxRecord.flat`), else as
+   * `data` like without it. For readers that flatten anyway (open-events.ts).
+   */
+  flat?: boolean;
 }
 
 export interface EvtxFileInfo {
@@ -103,7 +118,7 @@ function isZero(b: Buffer): boolean {
  * Records of one chunk (`chunk` may be shorter than 64 KiB for a truncated file).
  * `fileOffset` is the chunk's position in the file (for diagnostics).
  */
-export function readChunk(chunk: Buffer, fileOffset: number, index: number, declared: boolean, file: string, sink: DiagnosticSink): EvtxRecord[] {
+export function readChunk(chunk: Buffer, fileOffset: number, index: number, declared: boolean, file: string, sink: DiagnosticSink, flat = false): EvtxRecord[] {
   const where = `chunk ${index} at offset ${fileOffset}`;
   const records: EvtxRecord[] = [];
   if (chunk.length < CHUNK_SIZE) {
@@ -175,8 +190,15 @@ export function readChunk(chunk: Buffer, fileOffset: number, index: number, decl
     const recordId = Number(chunk.readBigUInt64LE(p + 8));
     const timestamp = filetimeToIso(chunk.readUInt32LE(p + 16), chunk.readUInt32LE(p + 20));
     try {
-      const data = ctx.renderRecord(p + 24, p + size - 4);
-      records.push({ recordId, timestamp, offset: fileOffset + p, size, data });
+      let fr: FlatRecord | null = null;
+      if (flat) {
+        // Damage the fast path trips on is left for the general path to diagnose, as always.
+        try { fr = ctx.renderRecordFlat(p + 24, p + size - 4); } catch { fr = null; }
+        if (fr) evtxFlatPath.taken++;
+        else evtxFlatPath.general++;
+      }
+      if (fr) records.push({ recordId, timestamp, offset: fileOffset + p, size, data: NO_DATA, flat: fr });
+      else records.push({ recordId, timestamp, offset: fileOffset + p, size, data: ctx.renderRecord(p + 24, p + size - 4) });
       resyncing = false;
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
@@ -195,7 +217,7 @@ export function chunkBase(head: Buffer): number {
   return head.length >= 8 && head.subarray(0, 8).equals(CHUNK_MAGIC) ? 0 : FILE_HEADER_SIZE;
 }
 
-function* readSource(src: ByteSource, file: string, sink: DiagnosticSink, range?: ChunkRange): Generator<EvtxRecord[]> {
+function* readSource(src: ByteSource, file: string, sink: DiagnosticSink, range?: ChunkRange, flat = false): Generator<EvtxRecord[]> {
   const head = src.read(0, FILE_HEADER_SIZE);
   const base = chunkBase(head);
   const quiet = (range && range.first > 0) || base === 0;
@@ -214,21 +236,21 @@ function* readSource(src: ByteSource, file: string, sink: DiagnosticSink, range?
     }
     const chunk = src.read(off, CHUNK_SIZE);
     // Only a header we trust says which chunk slots should hold data (others may be unused).
-    const recs = readChunk(chunk, off, i, info.headerOk && i < info.chunkCount, file, sink);
+    const recs = readChunk(chunk, off, i, info.headerOk && i < info.chunkCount, file, sink, flat);
     if (recs.length) yield recs;
   }
 }
 
 /** Records of an EVTX image in memory (e.g. a decompressed .evtx.gz), one array per chunk. */
 export function* readEvtxBuffer(buf: Buffer, opts: EvtxOptions = {}, range?: ChunkRange): Generator<EvtxRecord[]> {
-  yield* readSource(bufferSource(buf), opts.file ?? '<buffer>', opts.onDiagnostic ?? (() => {}), range);
+  yield* readSource(bufferSource(buf), opts.file ?? '<buffer>', opts.onDiagnostic ?? (() => {}), range, opts.flat === true);
 }
 
 /** Records of an EVTX file read chunk by chunk (constant memory), one array per chunk. */
 export function* readEvtxFile(path: string, opts: EvtxOptions = {}, range?: ChunkRange): Generator<EvtxRecord[]> {
   const fd = openSync(path, 'r');
   try {
-    yield* readSource(fdSource(fd), opts.file ?? path, opts.onDiagnostic ?? (() => {}), range);
+    yield* readSource(fdSource(fd), opts.file ?? path, opts.onDiagnostic ?? (() => {}), range, opts.flat === true);
   } finally {
     closeSync(fd);
   }
