@@ -244,7 +244,12 @@ export function parseLunaYaml(file: string, text: string): { policies: Policy[];
     const fields = asList(ex.fields);
     const opsIn = ex.ops === undefined ? fields.map(() => '==') : asList(ex.ops);
     const ops: CompareOp[] = opsIn.map((o) => mapOp(o)[0]);
-    const values: Value[][] = ((ex.values as unknown[]) ?? []).map((row) => (Array.isArray(row) ? row : [row]).map((v) => scalarValue(v as Scalar)));
+    const cell = (v: unknown): Value => {
+      if (v && typeof v === 'object' && 'list' in v) return { kind: 'list', name: String((v as { list: unknown }).list) };
+      if (v && typeof v === 'object' && 'field' in v) return { kind: 'field', name: String((v as { field: unknown }).field) };
+      return scalarValue(v as Scalar);
+    };
+    const values: Value[][] = ((ex.values as unknown[]) ?? []).map((row) => (Array.isArray(row) ? row : [row]).map(cell));
     return { name: String(ex.name), fields, ops, values, span: spanAt(loc, path) };
   }
   ((d.correlations as (Record<string, unknown> | undefined)[]) ?? []).forEach((c, i) => {

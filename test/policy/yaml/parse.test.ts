@@ -108,3 +108,13 @@ describe('.luna.yaml hostile input', () => {
     expect(dup.diagnostics[0]).toMatchObject({ code: 'LUN1030', span: { line: 3 } });
   });
 });
+
+describe('.luna.yaml exception cells', () => {
+  it('list and field references mean the same as in .luna', () => {
+    const y = parseLunaYaml('e.luna.yaml', `luna: 1\npolicy: e\nlists:\n  admins: [root, deploy]\nrules:\n  - id: A\n    on: ProcessCreate\n    when: Image endswith "/sh"\n    except:\n      - { name: ok, fields: [User, ParentUser], values: [[{ list: admins }, { field: User }]] }\n`);
+    const l = parse('policy "e" version "0.0.0"\nlist admins = ["root", "deploy"]\nrule A on ProcessCreate { when Image endswith "/sh" except ok (User, ParentUser) { (admins, field(User)) } }', 'e.luna');
+    expect(y.diagnostics).toEqual([]);
+    expect(noSpans(y.policies[0].rules[0].exceptions)).toEqual(noSpans(l.policy.rules[0].exceptions));
+    expect(checkPolicies(y.policies)).toEqual([]);
+  });
+});
