@@ -19,6 +19,8 @@ export interface LoadOptions {
   frontEndOptions?: Record<string, unknown>;
   /** Front ends to try (default FRONT_ENDS); tests pass their own. */
   frontEnds?: FrontEnd[];
+  /** Called after each file (for progress displays). */
+  onFile?: (file: string, done: number, total: number) => void;
 }
 
 /** Extensions a directory walk looks at; files named explicitly are always tried. */
@@ -72,7 +74,8 @@ export async function loadPolicies(paths: string[], opts: LoadOptions = {}): Pro
       result.diagnostics.push(diag('LUN1003', 'error', `cannot read ${p}: ${errMessage(err)}`, { file: p }));
       continue;
     }
-    for (const file of files) {
+    for (const [i, file] of files.entries()) {
+      opts.onFile?.(file, i, files.length);
       const text = await readText(file, result.diagnostics, explicit || /\.luna(\.ya?ml)?$/.test(file));
       if (text === undefined) continue;
       const fe = frontEnds.find((f) => safeDetect(f, file, text));

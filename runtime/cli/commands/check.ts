@@ -33,7 +33,11 @@ Examples:
         const { loadPolicies } = await import('../../../policy/load.ts');
         const { checkPolicies } = await import('../../../policy/check.ts');
         const format = formatOf(cmd);
-        const loaded = await loadPolicies(paths);
+        const { progress } = await import('../progress.ts');
+        // Progress only on a TTY (progress() is silent when piped).
+        const bar = progress('checking');
+        const loaded = await loadPolicies(paths, { onFile: (_f, done, total) => bar.tick(done, total > 1 ? `of ${total}` : '') });
+        bar.finish();
         const { sortDiagnostics } = await import('../../../policy/diagnostics.ts');
         // Reading order: file by file, top to bottom.
         const diagnostics = sortDiagnostics([...loaded.diagnostics, ...checkPolicies(loaded.policies)], [...loaded.sources.keys()]);
