@@ -7,7 +7,7 @@
 // Prints medians over several alternating repetitions and the ratios.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connectScan } from '../scanner/engine/connect-scan.ts';
@@ -23,13 +23,21 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-function timed(cmd: string, args: string[]): Promise<{ ms: number; stdout: string; code: number }> {
+const TIME = existsSync('/usr/bin/time');
+
+/** Wall time, plus the child's CPU time (user+sys) via /usr/bin/time when available. */
+function timed(cmd: string, args: string[]): Promise<{ ms: number; cpuMs: number; stdout: string; code: number }> {
   return new Promise((res) => {
     const t0 = performance.now();
-    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    const c = TIME ? spawn('/usr/bin/time', ['-f', 'LUNA-CPU %U %S', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] });
     let stdout = '';
+    let stderr = '';
     c.stdout.on('data', (d) => (stdout += d));
-    c.on('close', (code) => res({ ms: performance.now() - t0, stdout, code: code ?? -1 }));
+    c.stderr?.on('data', (d) => (stderr += d));
+    c.on('close', (code) => {
+      const m = /LUNA-CPU ([\d.]+) ([\d.]+)/.exec(stderr);
+      res({ ms: performance.now() - t0, cpuMs: m ? (Number(m[1]) + Number(m[2])) * 1000 : NaN, stdout, code: code ?? -1 });
+    });
   });
 }
 
@@ -87,6 +95,8 @@ async function main(): Promise<void> {
   // ---- 1. full port scan -------------------------------------------------------------
   const nm: number[] = [];
   const lc: number[] = [];
+  const nmCpu: number[] = [];
+  const lcCpu: number[] = [];
   const le: number[] = [];
   let nmOpen: number[] = [];
   let lOpen: number[] = [];
@@ -94,9 +104,11 @@ async function main(): Promise<void> {
   for (let i = 0; i < (process.env.SCAN_BENCH_ONLY === 'sv' ? 0 : FULL_REPS); i++) {
     const a = await timed('nmap', ['-sT', '-p-', '-T5', '-n', '-oX', '-', '127.0.0.1']);
     nm.push(a.ms);
+    nmCpu.push(a.cpuMs);
     nmOpen = openPortsNmap(a.stdout);
     const b = await timed(luna, ['scan', '--target', '127.0.0.1', '--ports', '1-65535', '--format', 'jsonl']);
     lc.push(b.ms);
+    lcCpu.push(b.cpuMs);
     lOpen = b.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).port).sort((x: number, y: number) => x - y);
     const t0 = performance.now();
     await connectScan([{ name: '127.0.0.1', address: '127.0.0.1', family: 4 }], Array.from({ length: 65535 }, (_, k) => k + 1));
@@ -109,6 +121,7 @@ async function main(): Promise<void> {
   console.log(`  luna scan (whole CLI process)         ${fmt(median(lc))}   (runs: ${lc.map(fmt).join(', ')})`);
   console.log(`  luna engine in-process                ${fmt(median(le))}   (runs: ${le.map(fmt).join(', ')})`);
   console.log(`  ratio nmap/luna-cli = ${(median(nm) / median(lc)).toFixed(2)}×, nmap/luna-engine = ${(median(nm) / median(le)).toFixed(2)}×  (>1 means Luna is faster)`);
+  if (TIME) console.log(`  CPU time (user+sys, median): nmap ${fmt(median(nmCpu))}, luna ${fmt(median(lcCpu))} — on a busy machine wall time follows CPU share`);
   const same = JSON.stringify(nmOpen) === JSON.stringify(lOpen);
   console.log(`  open ports agree: ${same ? 'yes' : 'NO'} (nmap ${nmOpen.join(',')} | luna ${lOpen.join(',')})`);
   }
