@@ -8,6 +8,8 @@
 import fc from 'fast-check';
 import type { LunaEvent, Policy } from '../../policy/ast.ts';
 import { compilePolicies } from '../../compiler/index.ts';
+import { toDnf } from '../../compiler/dnf.ts';
+import { fromProgram } from '../../compiler/program.ts';
 import type { CompiledPolicy } from '../../compiler/ir.ts';
 import { createInterpreter } from '../interpreter/index.ts';
 import { createTableMatcher } from '../tables/matcher.ts';
@@ -92,20 +94,22 @@ export async function runPropertyTests(policies: Policy[], opts: PropertyOptions
       res.reasons.push('rule is disabled');
       return;
     }
-    if (!rule.dnf) {
+    // Rules kept as expression programs get a larger DNF here, just for deriving witnesses.
+    const ruleDnf = rule.dnf ?? toDnf(fromProgram(rule.prog), 8192).terms;
+    if (!ruleDnf) {
       res.status = 'skipped';
-      res.reasons.push('condition too large for a DNF: no witnesses derived');
+      res.reasons.push('condition too large for a DNF (over 8192 terms): no witnesses derived');
       return;
     }
-    if (rule.dnf.length === 0) {
+    if (ruleDnf.length === 0) {
       res.status = 'cannot-fire';
       res.reasons.push(CONTRADICTORY);
       return;
     }
     const clauses = new Set<number>();
-    for (const t of rule.dnf) for (const p of t.pos) clauses.add(p);
+    for (const t of ruleDnf) for (const p of t.pos) clauses.add(p);
     res.unexercisedClauses = [...clauses].filter((p) => !exercised.has(p)).map((p) => describe(compiled, p));
-    const dnf = rule.dnf;
+    const dnf = ruleDnf;
     const reasons = new Set<string>();
     const ruleSeed = (seed + ri * 7919) | 0;
     const check = (event: LunaEvent, mustFire: boolean | undefined, kind: 'witness' | 'near'): string | null => {
