@@ -26,7 +26,8 @@ describe('diagnostic golden files', () => {
       expect(diags.length).toBeGreaterThan(0);
       for (const d of diags) expect(d.span, `${d.code} ${d.message}`).toBeDefined();
       const golden = path.replace(/\.luna(\.yaml)?$/, '.txt');
-      if (process.env.UPDATE_GOLDEN || !existsSync(golden)) writeFileSync(golden, text);
+      if (process.env.UPDATE_GOLDEN) writeFileSync(golden, text);
+      expect(existsSync(golden), `${golden} is missing: run with UPDATE_GOLDEN=1 and review it`).toBe(true);
       expect(text).toBe(readFileSync(golden, 'utf8'));
     });
   }
