@@ -99,7 +99,8 @@ export const errorMessages: IParserErrorMessageProvider = {
       const hint = ruleName === 'ruleDecl' && prev && ENDS_A_VALUE.has(prev.tokenType.name) && actual && (tokenMatcher(actual, T.Ident) || tokenMatcher(actual, T.LParen) || tokenMatcher(actual, T.Not)) && !isStatementStart(actual)
         ? " (to combine conditions, join them with 'and' / 'or')"
         : ruleName === 'testDecl' && prev && tokenMatcher(prev, T.Ident) && actual && tokenMatcher(actual, T.Ident) ? ' (separate rule ids with commas)' : '';
-      return `expected '}' or ${what}${after}, found ${describeToken(actual)}${hint}`;
+      const upper = actual && /^(AND|OR|NOT|And|Or|Not|IN|In)$/.test(actual.image) ? ` (keywords are lowercase: write '${actual.image.toLowerCase()}')` : '';
+      return `expected '}' or ${what}${after}, found ${describeToken(actual)}${upper || hint}`;
     }
     return `expected ${label(expected)}${after} in ${RULE_LABELS[ruleName] ?? ruleName}, found ${describeToken(actual)}`;
   },
