@@ -16,6 +16,7 @@ interface CompileOpts {
   notBefore?: string;
   expiresAt?: string;
   maxDnfTerms?: string;
+  skipInvalid?: boolean;
 }
 
 export function register(program: Command): void {
@@ -33,6 +34,7 @@ export function register(program: Command): void {
     .option('--not-before <iso>', 'agents refuse the bundle before this time')
     .option('--expires-at <iso>', 'agents refuse the bundle from this time on')
     .option('--max-dnf-terms <n>', 'largest DNF kept per rule before it runs as an expression program', '256')
+    .option('--skip-invalid', 'leave out the rules of files that have errors (reported as warnings) instead of failing')
     .addHelpText(
       'after',
       `
@@ -47,7 +49,8 @@ Examples:
   luna compile rules/ -o prod.lbundle --revision 42 --key release.key
   luna compile rules/ -o p.lbundle --timings --explain-placement
   SOURCE_DATE_EPOCH=1700000000 luna compile rules/ -o p.lbundle      reproducible createdAt
-  luna --format json compile rules/ -o p.lbundle                     summary as JSON`,
+  luna --format json compile rules/ -o p.lbundle                     summary as JSON
+  luna compile sigma/rules -o sigma.lbundle --skip-invalid           compile what is valid`,
     )
     .action(
       action(async (paths: string[], opts: CompileOpts, cmd: Command) => {
@@ -71,8 +74,28 @@ Examples:
         const { writeFileSync } = await import('node:fs');
         const key = opts.key ? privateKeyFrom(opts.key) : undefined;
         const loaded = await loadPolicies(paths);
-        const result = await compilePoliciesWithChecks(loaded.policies, { maxDnfTerms: Number.isInteger(maxDnf) && maxDnf > 0 ? maxDnf : 256 });
-        const diagnostics = [...loaded.diagnostics, ...result.diagnostics];
+        const compileOpts = { maxDnfTerms: Number.isInteger(maxDnf) && maxDnf > 0 ? maxDnf : 256 };
+        let result = await compilePoliciesWithChecks(loaded.policies, compileOpts);
+        let diagnostics = [...loaded.diagnostics, ...result.diagnostics];
+        if (opts.skipInvalid && diagnostics.some((d) => d.severity === 'error')) {
+          // Leave out every rule of a file with an error, then compile again.
+          const bad = new Set(diagnostics.filter((d) => d.severity === 'error').map((d) => d.span?.file ?? d.file ?? ''));
+          let skipped = 0;
+          loaded.policies = loaded.policies
+            .map((p) => {
+              const rules = p.rules.filter((r) => !bad.has(r.span?.file ?? p.span?.file ?? ''));
+              skipped += p.rules.length - rules.length;
+              return { ...p, rules };
+            })
+            .filter((p) => p.rules.length || p.correlations.length || !bad.has(p.span?.file ?? ''));
+          const demoted = diagnostics.map((d) => (d.severity === 'error' ? { ...d, severity: 'warning' as const, message: `${d.message} (rules of this file skipped)` } : d));
+          result = await compilePoliciesWithChecks(loaded.policies, compileOpts);
+          diagnostics = [
+            ...demoted,
+            ...result.diagnostics.filter((d) => d.severity === 'error'),
+            { code: 'LUN4018', severity: 'warning', message: `--skip-invalid: left out ${skipped} rule(s) from ${bad.size} file(s) with errors` },
+          ];
+        }
         printDiagnostics(diagnostics, format, loaded.sources);
         if (diagnostics.some((d) => d.severity === 'error')) return EXIT_USAGE;
         if (loaded.policies.length === 0) {

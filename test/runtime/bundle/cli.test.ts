@@ -81,6 +81,16 @@ describe('luna compile / keygen / sign / verify / inspect', () => {
     expect(j.placement).toHaveLength(2);
     expect(j.placement[0]).toMatchObject({ where: 'user', reason: expect.any(String) });
   });
+  it('--skip-invalid compiles the valid files and reports what it left out', () => {
+    const mixed = join(import.meta.dirname, 'fixtures-mixed');
+    const strict = luna('compile', mixed, '-o', 'm.lbundle');
+    expect(strict.code).toBe(2);
+    expect(strict.err).toContain('error LUN2002');
+    const r = luna('compile', mixed, '-o', 'm.lbundle', '--skip-invalid');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/compiled 1 rule\(s\)/);
+    expect(r.err).toContain('warning LUN4018: --skip-invalid: left out 1 rule(s) from 1 file(s) with errors');
+  });
   it('compile reports bad options and bad policies with exit 2', () => {
     expect(luna('compile', fixtures, '-o', 'x.lbundle', '--revision', '-1').code).toBe(2);
     writeFileSync(join(dir, 'bad.yml'), 'title: broken\nlogsource: {category: process_creation, product: windows}\ndetection:\n  sel:\n    CommandLine|re: "(unclosed"\n  condition: sel\n');
