@@ -8,6 +8,7 @@ import { readRaw, readRawSync, wholeFile, type LogSlice } from './raw.ts';
 import type { RawRecord } from './json/raw-record.ts';
 import { normalizeShape, normalizeTime, recordTime } from './shapes.ts';
 import { at, CODES, type DiagnosticSink } from './diagnostics.ts';
+import { spreadArrays } from './json/spread-arrays.ts';
 
 export interface SourcedEvent {
   event: LunaEvent;
@@ -70,6 +71,8 @@ export const flatFastPath = { taken: 0, arrays: 0, slow: 0 };
  * A differential test (test/runtime/sources/flat-fast-path.test.ts) holds them together over
  * the whole corpus and generated rows, key order included.
  */
+const PROBE = {};
+
 export function flattenFast(obj: Record<string, unknown>): Record<string, Scalar> {
   let arrays = false;
   // {"#text": …} alone is an XML element's text to flattenRecord (and has no top-level name).
@@ -77,13 +80,24 @@ export function flattenFast(obj: Record<string, unknown>): Record<string, Scalar
     flatFastPath.slow++;
     return flattenRecord(obj);
   }
+  // for-in also lists inherited enumerable keys, which only a polluted Object.prototype has
+  // (JSON.parse makes own properties only): then flattenRecord (own keys) decides.
+  for (const _ in PROBE) {
+    flatFastPath.slow++;
+    return flattenRecord(obj);
+  }
+  let count = 0;
+  let first = '';
+  let last = '';
   for (const k in obj) {
     const v = obj[k];
+    if (count++ === 0) first = k;
+    last = k;
     if (v !== null && typeof v === 'object' && k !== '' && k !== '__proto__' && Array.isArray(v) && scalarArray(v)) {
       arrays = true;
       continue;
     }
-    if ((v !== null && typeof v === 'object') || v === undefined || k === '' || k === '__proto__' || !Object.hasOwn(obj, k)) {
+    if ((v !== null && typeof v === 'object') || v === undefined || k === '' || k === '__proto__') {
       flatFastPath.slow++;
       return flattenRecord(obj);
     }
@@ -92,18 +106,10 @@ export function flattenFast(obj: Record<string, unknown>): Record<string, Scalar
     flatFastPath.taken++;
     return obj as Record<string, Scalar>;
   }
-  // Array items become `k.i` keys; only a literal dotted key could clash with one (first writer
-  // wins in flattenRecord), so rows with dotted keys take the general path and the copy needs
-  // no per-key checks.
-  const out: Record<string, Scalar> = {};
-  for (const k in obj) {
-    const v = obj[k];
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) out[k + '.' + i] = v[i] as Scalar;
-    } else if (k.includes('.')) {
-      flatFastPath.slow++;
-      return flattenRecord(obj);
-    } else out[k] = v as Scalar;
+  const out = spreadArrays(obj, `${count}\u0000${first}\u0000${last}`);
+  if (out === null) {
+    flatFastPath.slow++;
+    return flattenRecord(obj);
   }
   flatFastPath.arrays++;
   return out;

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { flattenRecord } from '../../../runtime/events/classify.ts';
 import { flatFastPath, flattenFast } from '../../../runtime/sources/open-events.ts';
 import { normalizeShape } from '../../../runtime/sources/shapes.ts';
+import { spreadStats } from '../../../runtime/sources/json/spread-arrays.ts';
 import { otrfRoot, walk } from './corpus.ts';
 
 describe('flat fast path', () => {
@@ -29,6 +30,7 @@ describe('flat fast path', () => {
     expect(n).toBe(15950);
     expect(flatFastPath.taken - before.taken).toBeGreaterThan(6000); // rows with a nested value (Logstash `host: {…}`, …) take the slow path
     expect(flatFastPath.arrays - before.arrays).toBeGreaterThan(8000); // OTRF's `tags: ["mordorDataset"]` rows: copied with tags.0
+    expect(spreadStats.hits).toBeGreaterThan(7000); // mostly by a shape function built for an earlier row
     expect(flatFastPath.slow - before.slow).toBeGreaterThan(50); // nested rows (Syslog <Event>) took the slow path
   });
 
@@ -50,5 +52,27 @@ describe('flat fast path', () => {
     expect(flatFastPath.taken - before.taken).toBeGreaterThan(100);
     expect(flatFastPath.arrays - before.arrays).toBeGreaterThan(50);
     expect(flatFastPath.slow - before.slow).toBeGreaterThan(100);
+  });
+
+  it('rows of recurring shapes reuse shape functions only when keys and array lengths agree (property)', () => {
+    // Few keys, so rows often share the signature (key count, first and last key) but differ
+    // in the middle or in an array's length: each must still equal flattenRecord.
+    const scalar = fc.oneof(fc.string({ maxLength: 3 }), fc.integer(), fc.constant(null));
+    const row = fc.uniqueArray(fc.constantFrom('a', 'b', 'c', 'd', 'e'), { minLength: 1, maxLength: 5 }).chain((keys) =>
+      fc.tuple(...keys.map((k) => fc.tuple(fc.constant(k), fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }))))),
+    );
+    const before = { ...spreadStats };
+    fc.assert(
+      fc.property(row, (pairs) => {
+        const text = '{' + pairs.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',') + '}';
+        const fast = flattenFast(JSON.parse(text));
+        const slow = flattenRecord(JSON.parse(text));
+        expect(fast).toEqual(slow);
+        expect(Object.keys(fast)).toEqual(Object.keys(slow));
+      }),
+      { numRuns: 2000, seed: 9 },
+    );
+    expect(spreadStats.hits - before.hits).toBeGreaterThan(200); // shape functions were reused
+    expect(spreadStats.built - before.built).toBeGreaterThan(50); // and new shapes were built, not mistaken for old ones
   });
 });
