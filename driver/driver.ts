@@ -94,9 +94,15 @@ export class BpfDriver {
     const path = this.opts.objectPath ?? (await ensureBuilt());
     const L = libbpf();
     if (!process.env.LUNA_BPF_DEBUG) L.silence();
+    // LSM programs are refused outright on many kernels (EPERM before the verifier): ask first,
+    // so a refusal costs one quick load instead of a failed full load and a search.
+    if (!this.opts.skip?.includes('luna_lsm_exec')) {
+      const err = loadAlone(path, 'luna_lsm_exec');
+      if (err) this.unavailable.push({ name: 'luna_lsm_exec', errno: err });
+    }
     this.obj = L.openFile(path);
     if (!this.obj) throw new Error(`cannot open BPF object ${path} (errno ${L.errno()})`);
-    for (const name of this.opts.skip ?? []) {
+    for (const name of [...(this.opts.skip ?? []), ...this.unavailable.map((u) => u.name)]) {
       const p = L.findProgram(this.obj, name);
       if (p) L.setAutoload(p, false);
     }
@@ -104,12 +110,13 @@ export class BpfDriver {
     if (r) {
       // Some program type is refused here: find which (each loaded alone), run without them.
       L.objectClose(this.obj);
+      const before = this.unavailable.length;
       for (const name of [...PROGRAMS, ...CGROUP_PROGRAMS]) {
-        if (this.opts.skip?.includes(name)) continue;
+        if (this.opts.skip?.includes(name) || this.unavailable.some((u) => u.name === name)) continue;
         const err = loadAlone(path, name);
         if (err) this.unavailable.push({ name, errno: err });
       }
-      if (this.unavailable.some((u) => u.name === 'luna_exec') || !this.unavailable.length)
+      if (this.unavailable.some((u) => u.name === 'luna_exec') || this.unavailable.length === before)
         throw new Error(`BPF object failed to load: errno ${-r} (run with LUNA_BPF_DEBUG=1 for the verifier log)`);
       this.obj = L.openFile(path);
       for (const name of [...(this.opts.skip ?? []), ...this.unavailable.map((u) => u.name)]) {

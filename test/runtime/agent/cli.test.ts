@@ -49,7 +49,7 @@ describe.skipIf(!!skip)('luna agent process', () => {
     stderr = '';
     agent = spawn(LUNA, ['agent', '--bpf-stats', '--bundle', policyPath, '--scope-cgroup', scope.cgroup, '--jsonl', out, '--state-dir', state], { stdio: ['ignore', 'ignore', 'pipe'] });
     agent.stderr!.on('data', (d) => (stderr += d));
-    expect(await until(() => stderr.includes('luna agent running'), 20000)).toBe(true);
+    expect(await until(() => stderr.includes('luna agent running'), 50000), stderr).toBe(true);
   };
 
   beforeAll(async () => {
@@ -60,7 +60,7 @@ describe.skipIf(!!skip)('luna agent process', () => {
     policyPath = join(scope.dir, 'p.luna');
     writeFileSync(policyPath, `policy "cli" version "1.0.0"\nrule DENY-1 "denied" on ProcessCreate { when Image == "${scope.dir.toLowerCase()}/denied" action block }\n`);
     await start();
-  }, 40000);
+  }, 60000);
 
   afterAll(async () => {
     if (agent && agent.exitCode === null) agent.kill('SIGKILL');
@@ -109,7 +109,7 @@ describe.skipIf(!!skip)('luna agent process', () => {
     expect(r.stdout).toContain('rc=0');
   });
 
-  it('leaves nothing attached when the agent dies without cleaning up (SIGKILL)', async () => {
+  it('leaves nothing attached when the agent dies without cleaning up (SIGKILL)', { timeout: 90000 }, async () => {
     await start();
     const r1 = await scope.inside(`${scope.dir}/denied ${scope.dir}/m3; echo rc=$?`);
     expect(r1.stdout).toContain('rc=137');
