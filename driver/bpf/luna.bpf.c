@@ -345,6 +345,17 @@ int BPF_PROG(luna_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	match_path(s, cc.c, gen, CLS_EXEC, e->path, e->path_len, &hit);
 	match_inode(cc.c, gen, CLS_EXEC, e->dev, e->ino, &hit);
 	match_inode(cc.c, gen, CLS_EXEC, xdev, xino, &hit);
+	/* a #! script: the image is the interpreter and the script file is already released, so
+	 * its path as given (when absolute) is judged too */
+	const char *fname = BPF_CORE_READ(bprm, filename), *interp = BPF_CORE_READ(bprm, interp);
+	if (fname != interp && !(hit.flags & (T_BLOCK | T_KILL)) && (cc.c->has[CLS_EXEC] & (H_EXACT | H_PREFIX | H_SUFFIX))) {
+		long n = bpf_probe_read_kernel_str(e->path2, PATH_BUF, fname);
+		if (n > 1 && e->path2[0] == '/') {
+			struct tval sh = {};
+			match_path(s, cc.c, gen, CLS_EXEC, e->path2, n - 1, &sh);
+			if (sh.flags & (T_BLOCK | T_KILL)) hit = sh;
+		}
+	}
 	if (!(hit.flags & (T_BLOCK | T_KILL)) && (cc.c->has[CLS_EXEC] & (H_EXACT | H_PREFIX | H_SUFFIX)) && is_loader(e->path, e->path_len)) {
 		struct task_struct *lt = (struct task_struct *)bpf_get_current_task();
 		unsigned long as = BPF_CORE_READ(lt, mm, arg_start), ae = BPF_CORE_READ(lt, mm, arg_end);

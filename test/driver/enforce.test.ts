@@ -4,7 +4,7 @@
 // dry run, prefilter, event content.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, existsSync, linkSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import type { KernelTables, KernelEntry } from '../../schemas/kernel-tables.ts';
@@ -109,6 +109,16 @@ describe.skipIf(!!skip)('BPF driver: scoped enforcement', () => {
     expect(existsSync(join(scope.dir, 'm-loader-ok'))).toBe(true);
     await until(() => events.some((e) => e.flags & F.loader));
     expect(events.find((e) => e.flags & F.loader)!.flags & F.blocked).toBeTruthy();
+  });
+
+  it('kills a denied #! script (its path is judged, not only the interpreter)', async () => {
+    const script = join(scope.dir, 'Script.sh');
+    writeFileSync(script, `#!/bin/sh\ntouch ${scope.dir}/m-script\n`, { mode: 0o755 });
+    load([{ rule: 0, on: 'ProcessCreate', field: 'Image', op: 'eq', value: `${lower}/script.sh`, effect: 'block' }]);
+    const r = await scope.inside(`${script}; echo rc=$?`);
+    expect(r.stdout).toContain('rc=137');
+    expect(existsSync(join(scope.dir, 'm-script'))).toBe(false);
+    load([{ rule: 0, on: 'ProcessCreate', field: 'Image', op: 'eq', value: `${lower}/denied`, effect: 'block' }]);
   });
 
   it('never denies outside the scope cgroup', async () => {
