@@ -67,7 +67,9 @@ export function formatDiagnostic(d: Diagnostic, source?: string): string {
       const gutter = String(d.span.line).padStart(4);
       const width = d.span.endLine === d.span.line ? Math.max(1, d.span.endCol - d.span.col) : 1;
       out.push(`${gutter} | ${lineText}`);
-      out.push(`${' '.repeat(gutter.length)} | ${' '.repeat(Math.max(0, d.span.col - 1))}${'^'.repeat(width)}`);
+      // Keep tabs under tabs so the caret lines up however the terminal expands them.
+      const pad = lineText.slice(0, Math.max(0, d.span.col - 1)).replace(/[^\t]/g, ' ');
+      out.push(`${' '.repeat(gutter.length)} | ${pad}${'^'.repeat(width)}`);
     }
   }
   if (d.suggestion) out.push(`  = help: ${d.suggestion}`);

@@ -30,6 +30,14 @@ Examples:
   luna demo                                 the whole tour on built-in samples`,
   );
 
+// `luna … | head` closes the pipe early: that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 for (const register of COMMANDS) register(program);
 
 try {
