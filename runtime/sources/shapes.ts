@@ -93,8 +93,29 @@ export function normalizeShape(obj: Obj, onLenient?: () => void): Obj {
 
 const ISO_LIKE = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d(?::\d\d(?:\.\d+)?)?)(Z|[+-]\d\d:?\d\d)?$/;
 
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS[.f…]Z` exactly (what EVTX SystemTime and most JSON exports hold): ISO_LIKE
+ * would give it back unchanged, so a charCode scan saves the regex and the string rebuild.
+ */
+function canonicalIso(v: string): boolean {
+  const n = v.length;
+  if (n < 20 || v.charCodeAt(n - 1) !== 90 /* Z */) return false;
+  for (let i = 0; i < 19; i++) {
+    const c = v.charCodeAt(i);
+    const ok = i === 4 || i === 7 ? c === 45 : i === 10 ? c === 84 : i === 13 || i === 16 ? c === 58 : isDigit(c);
+    if (!ok) return false;
+  }
+  if (n === 20) return true;
+  if (v.charCodeAt(19) !== 46 /* . */ || n < 22) return false;
+  for (let i = 20; i < n - 1; i++) if (!isDigit(v.charCodeAt(i))) return false;
+  return true;
+}
+
 /** A timestamp string as ISO-8601 (UTC assumed when no zone is given), or undefined. */
 export function normalizeTime(v: unknown): string | undefined {
+  if (typeof v === 'string' && canonicalIso(v)) return v;
   if (typeof v === 'number' && Number.isFinite(v) && v > 1e9) {
     // Epoch seconds or milliseconds (ms from 1e11 on, i.e. after 1973 in ms / year 5138 in s).
     const d = new Date(v >= 1e11 ? v : v * 1000);

@@ -38,23 +38,29 @@ export class NdjsonDecoder {
       this.carry.push(Buffer.from(chunk));
       return;
     }
-    const buf = this.carry.length ? Buffer.concat([...this.carry, chunk]) : chunk;
-    const cut = buf.length - (chunk.length - last);
-    this.carry = cut + 1 < buf.length ? [Buffer.from(buf.subarray(cut + 1))] : [];
-    this.lines(buf, cut + 1, out);
+    let s = 0;
+    if (this.carry.length) {
+      // Only the line the carry began is joined (up to the chunk's first newline), not the block.
+      const nl = chunk.indexOf(10);
+      const head = Buffer.concat([...this.carry, chunk.subarray(0, nl + 1)]);
+      this.carry = [];
+      this.lines(head, 0, head.length, out);
+      s = nl + 1;
+    }
+    this.lines(chunk, s, last + 1, out);
+    if (last + 1 < chunk.length) this.carry = [Buffer.from(chunk.subarray(last + 1))];
   }
 
   end(out: RawRecord[]): void {
     if (this.carry.length) {
       const rest = Buffer.concat(this.carry);
       this.carry = [];
-      this.lines(rest, rest.length, out);
+      this.lines(rest, 0, rest.length, out);
     }
   }
 
-  /** Lines of buf[0, n): each decoded on its own (see UTF8 above), then parsed. */
-  private lines(buf: Buffer, n: number, out: RawRecord[]): void {
-    let s = 0;
+  /** Lines of buf[s, n): each decoded on its own (see UTF8 above), then parsed. */
+  private lines(buf: Buffer, s: number, n: number, out: RawRecord[]): void {
     while (s < n) {
       let e = buf.indexOf(10, s);
       if (e < 0 || e > n) e = n;
