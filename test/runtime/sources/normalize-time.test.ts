@@ -20,7 +20,7 @@ describe('normalizeTime', () => {
     let rejected = 0;
     fc.assert(
       fc.property(base, fc.array(edit, { maxLength: 2 }), fc.boolean(), (b, edits, pad) => {
-        let s = b;
+        let s: string = b;
         for (const [i, c] of edits) s = s.slice(0, i) + c + s.slice(i + 1);
         if (pad) s = ` ${s}\t`;
         const want = reference(s);
