@@ -59,5 +59,5 @@ export interface ScanStats {
   selfConnects: number;
   elapsedMs: number;
   workers: number;
-  engine: 'tcp-wrap' | 'net';
+  engine: 'syscall' | 'tcp-wrap' | 'net';
 }

@@ -28,7 +28,8 @@ export interface LoopInput {
   retries: number;
   /** Connects per second for this loop; 0 = unlimited. */
   rate: number;
-  engine?: 'auto' | 'tcp-wrap' | 'net';
+  /** 'auto' = tcp-wrap on the main thread, syscall inside scan workers (see port-worker.ts). */
+  engine?: 'auto' | 'syscall' | 'tcp-wrap' | 'net';
   /** Optional shared counter (Int32Array over a SharedArrayBuffer) of finished jobs. */
   progress?: Int32Array;
   progressSlot?: number;
@@ -41,7 +42,7 @@ export interface LoopOutput {
   reasons: Uint8Array;
   retries: number;
   selfConnects: number;
-  engine: 'tcp-wrap' | 'net';
+  engine: 'syscall' | 'tcp-wrap' | 'net';
 }
 
 export const REASON_TIMEOUT = 1;

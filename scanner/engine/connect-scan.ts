@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { boundConcurrency } from './fd-limit.ts';
+import { runSyscallLoop } from './syscall-loop.ts';
 import { REASON_RESET, REASON_PROHIBITED, REASON_TIMEOUT, REASON_UNREACHABLE, runConnectLoop, type LoopHost, type LoopInput, type LoopOutput } from './connect-loop.ts';
 import { STATE_NAMES, STATE_CLOSED, type PortResult, type ScanStats } from '../types.ts';
 
@@ -25,7 +26,8 @@ export interface ConnectScanOptions {
   rate?: number;
   /** Worker threads; 0 = run inline. Default: all cores for big scans, inline for small. */
   workers?: number;
-  engine?: 'auto' | 'tcp-wrap' | 'net';
+  /** 'syscall' needs worker threads (it blocks its thread); 'auto' picks the fastest available. */
+  engine?: 'auto' | 'syscall' | 'tcp-wrap' | 'net';
   /** Include closed ports in results (default: only open and filtered). */
   includeClosed?: boolean;
   onProgress?: (done: number, total: number) => void;
@@ -77,9 +79,9 @@ export async function connectScan(hosts: ResolvedHost[], ports: readonly number[
   try {
     if (workers === 0) {
       chunks = [jobs];
-      outs = [
-        await runConnectLoop({ ...base, jobs, concurrency, rate: opts.rate ?? 0, progress: progressBuf, progressSlot: 0 }),
-      ];
+      const input = { ...base, jobs, concurrency, rate: opts.rate ?? 0, progress: progressBuf, progressSlot: 0 };
+      // Asked for explicitly, the syscall engine may block this thread; 'auto' never does inline.
+      outs = [base.engine === 'syscall' ? runSyscallLoop(input) : await runConnectLoop(input)];
     } else {
       chunks = [];
       const size = Math.ceil(jobs.length / workers);

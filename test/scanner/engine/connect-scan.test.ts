@@ -3,6 +3,7 @@ import net from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import { connectScan, type ResolvedHost } from '../../../scanner/engine/connect-scan.ts';
 import { engineAvailable } from '../../../scanner/engine/connect-loop.ts';
+import { syscallEngineAvailable } from '../../../scanner/engine/syscall-loop.ts';
 import { makeNetns, type TestNetns } from '../helpers/netns.ts';
 
 const LO: ResolvedHost = { name: '127.0.0.1', address: '127.0.0.1', family: 4 };
@@ -48,8 +49,12 @@ afterAll(async () => {
 describe('connect scan on loopback', () => {
   it('reports exactly our listeners open and a just-closed port closed, with both engines', async () => {
     const ports = [...openPorts, closedPort].sort((a, b) => a - b);
-    for (const engine of ['tcp-wrap', 'net'] as const) {
+    for (const engine of ['syscall', 'tcp-wrap', 'net'] as const) {
       if (engine === 'tcp-wrap' && engineAvailable() !== 'tcp-wrap') continue;
+      if (engine === 'syscall' && !syscallEngineAvailable()) {
+        console.warn('SKIP syscall engine: koffi/libc not loadable here');
+        continue;
+      }
       const r = await connectScan([LO], ports, { engine, includeClosed: true, workers: 0 });
       const open = r.results.filter((x) => x.state === 'open').map((x) => x.port);
       expect(open.sort((a, b) => a - b)).toEqual([...openPorts].sort((a, b) => a - b));
@@ -66,6 +71,7 @@ describe('connect scan on loopback', () => {
     const open = new Set(r.results.filter((x) => x.state === 'open').map((x) => x.port));
     expect(r.stats.workers).toBe(2);
     expect(r.stats.jobs).toBe(65535);
+    if (syscallEngineAvailable()) expect(r.stats.engine).toBe('syscall'); // workers prefer it
     for (const p of openPorts) expect(open.has(p)).toBe(true);
     // Stable listeners (present before and after) must all be found...
     for (const p of before) if (after.has(p)) expect(open.has(p), `listener ${p} missed`).toBe(true);
@@ -125,12 +131,16 @@ describe('filtered ports in a network namespace the test made', () => {
   it('DROP → filtered (timeout, after retries), REJECT host-unreachable → filtered, nothing → closed, listener → open', async (ctx) => {
     if (!ns) return ctx.skip(skip);
     const host: ResolvedHost = { name: ns.nsAddr, address: ns.nsAddr, family: 4 };
+    for (const engine of ['tcp-wrap', 'syscall', 'net'] as const) {
+    if (engine === 'syscall' && !syscallEngineAvailable()) continue;
     const r = await connectScan([host], [ns.dropPort, ns.rejectPort, 83, ns.openPort], {
       includeClosed: true,
       timeoutMs: 400,
       retries: 1,
-      workers: 0,
+      workers: engine === 'syscall' ? 1 : 0, // the namespace's listener is a child process, but keep this thread free anyway
+      engine,
     });
+    expect(r.stats.engine).toBe(engine);
     const by = new Map(r.results.map((x) => [x.port, x]));
     expect(by.get(ns.openPort)?.state).toBe('open');
     expect(by.get(83)?.state).toBe('closed');
@@ -139,5 +149,6 @@ describe('filtered ports in a network namespace the test made', () => {
     expect(by.get(ns.rejectPort)?.state).toBe('filtered');
     expect(by.get(ns.rejectPort)?.reason).toBe('unreachable');
     expect(r.stats.retries).toBeGreaterThanOrEqual(1); // the dropped port was retried
+    }
   }, 30000);
 });

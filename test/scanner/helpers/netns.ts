@@ -61,7 +61,7 @@ export async function makeNetns(nodeBin: string): Promise<TestNetns | { skipReas
       'add rule inet lunatest input tcp dport 82 reject with icmp type host-unreachable',
     ].join('\n');
     execFileSync('ip', ['netns', 'exec', name, 'nft', '-f', '-'], { input: rules, stdio: ['pipe', 'pipe', 'pipe'], timeout: 10000 });
-    child = spawn('ip', ['netns', 'exec', name, nodeBin, '-e', `require('net').createServer(s=>s.end('hi\\r\\n')).listen(8080,'${nsAddr}',()=>console.log('up'))`], {
+    child = spawn('ip', ['netns', 'exec', name, nodeBin, '-e', `require('net').createServer(s=>{s.on('error',()=>{});s.end('hi\\r\\n')}).listen(8080,'${nsAddr}',()=>console.log('up'))`], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     await new Promise<void>((resolve, reject) => {
