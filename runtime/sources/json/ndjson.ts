@@ -14,8 +14,8 @@ import { at, CODES, lineSpan, type DiagnosticSink } from '../diagnostics.ts';
 // so no character is ever split. BOMs are kept and handled per line, not dropped.
 const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
-function decodeLine(buf: Buffer, s: number, e: number): string {
-  return isAscii(buf.subarray(s, e)) ? buf.toString('latin1', s, e) : UTF8.decode(buf.subarray(s, e));
+function decodeLine(buf: Buffer, s: number, e: number, ascii: boolean): string {
+  return ascii || isAscii(buf.subarray(s, e)) ? buf.toString('latin1', s, e) : UTF8.decode(buf.subarray(s, e));
 }
 
 export class NdjsonDecoder {
@@ -61,6 +61,8 @@ export class NdjsonDecoder {
 
   /** Lines of buf[s, n): each decoded on its own (see UTF8 above), then parsed. */
   private lines(buf: Buffer, s: number, n: number, out: RawRecord[]): void {
+    // One check for the whole block; only blocks with some non-ASCII byte are checked per line.
+    const ascii = isAscii(s === 0 && n === buf.length ? buf : buf.subarray(s, n));
     while (s < n) {
       let e = buf.indexOf(10, s);
       if (e < 0 || e > n) e = n;
@@ -68,7 +70,7 @@ export class NdjsonDecoder {
       let le = e;
       if (le > s && buf[le - 1] === 13) le--;
       if (le > s) {
-        const text = decodeLine(buf, s, le);
+        const text = decodeLine(buf, s, le, ascii);
         let b = 0;
         const tl = text.length;
         let c = text.charCodeAt(0);
