@@ -35,8 +35,12 @@ describe('luna hunt', () => {
       '7:Script Host Connecting Outside the Internal Network',
       '12:Failed Logons Followed by a Successful Logon',
       '14:Whoami Execution',
+      '15:Encoded PowerShell Command Line',
+      '17:LSASS Memory Read by an Untrusted Process',
     ]);
-    expect(summary.events).toBe(14);
+    expect(summary.events).toBe(19);
+    // record 18 (Defender reading LSASS) is filtered by the rule's own filter_system
+    expect(out.some((d) => d.record === 18)).toBe(false);
     for (const d of out) {
       expect(d.author).toBe('Luna examples');
       expect(d.source_file).toBe(demoLog);
@@ -56,9 +60,9 @@ describe('luna hunt', () => {
   it('filters by level, tag and time range', async () => {
     const high = await hunt([examples], [demoLog], { filter: { minLevel: 'high' } });
     expect(high.out.every((d) => ['high', 'critical'].includes(d.level!))).toBe(true);
-    expect(high.out.length).toBe(4);
+    expect(high.out.map((d) => d.record)).toEqual([3, 4, 6, 12, 15, 17]);
     const tag = await hunt([examples], [demoLog], { filter: { tags: ['attack.t1059*'] } });
-    expect(tag.out.map((d) => d.record)).toEqual([4]);
+    expect(tag.out.map((d) => d.record)).toEqual([4, 15]);
     const time = await hunt([examples], [demoLog], { filter: { since: Date.parse('2026-11-20T09:04:00Z'), until: Date.parse('2026-11-20T09:06:00Z') } });
     expect(time.out.map((d) => d.record)).toEqual([6, 7]);
   });
@@ -79,7 +83,7 @@ describe('luna hunt', () => {
     writeFileSync(ndjson, all.join('\n') + '\n');
     const one = await hunt([examples], [ndjson], { workers: 1 });
     const two = await hunt([examples], [ndjson], { workers: 2 });
-    expect(one.out.length).toBe(40 * 8);
+    expect(one.out.length).toBe(40 * 10);
     expect(two.summary.workers).toBe(2);
     expect(two.out).toEqual(one.out);
   });
@@ -125,13 +129,14 @@ describe('luna hunt', () => {
     const j = run(['hunt', '-r', 'examples/sigma', '--output', 'jsonl', 'examples/logs']);
     expect(j.status).toBe(1);
     const rows = j.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(rows).toHaveLength(8);
+    expect(rows).toHaveLength(10);
     for (const r of rows) for (const k of ['rule_id', 'title', 'level', 'author', 'source_file', 'record', 'timestamp']) expect(r).toHaveProperty(k);
-    expect(j.stderr).toMatch(/8 detection\(s\) from 7 rule\(s\) in 14 events/);
+    expect(j.stderr).toMatch(/10 detection\(s\) from 8 rule\(s\) in 19 events/);
     const c = run(['hunt', '-r', 'examples/sigma', '--output', 'csv', '--level', 'critical', 'examples/logs']);
     expect(c.stdout.trim().split('\n')).toEqual([
       'rule_id,title,level,author,source_file,record,timestamp,event_type,kind,tags',
       expect.stringMatching(/^5d8e1f37-.*,Failed Logons Followed by a Successful Logon,critical,Luna examples,examples\/logs\/sysmon-security-demo.ndjson,12,/),
+      expect.stringMatching(/^8f7e6d5c-.*,LSASS Memory Read by an Untrusted Process,critical,Luna examples,examples\/logs\/sysmon-security-demo.ndjson,17,/),
     ]);
     const t = run(['hunt', '-r', 'examples/sigma', 'examples/logs']);
     expect(t.stdout).toMatch(/^TIME +LEVEL +RULE/);
@@ -155,7 +160,7 @@ describe('luna hunt', () => {
     const r = run(['import', 'sigma', 'examples/sigma', '-o', join(dir, 'out'), '--report', join(dir, 'report.json')]);
     expect(r.status).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
-    expect(report.rules.length).toBe(11); // 7 rules, 3 correlations, 1 filter
+    expect(report.rules.length).toBe(12); // 8 rules, 3 correlations, 1 filter
     expect(report.rules.find((e: { kind: string }) => e.kind === "filter").status).toBe("exact");
     for (const e of report.rules) {
       expect(['exact', 'warning', 'rejected']).toContain(e.status);
