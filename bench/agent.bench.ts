@@ -135,7 +135,10 @@ try {
   const rounds = Math.max(3, REPS * 5);
   const batch = Math.max(100, Math.round(EXECS / rounds));
   console.log(`spawn-heavy: ${batch * rounds} fork+exec of /bin/true per case in ${rounds} paired rounds, 1,000 rules loaded`);
-  const t = { none: [] as number[], outside: [] as number[], inside: [] as number[] };
+  // Four cases per round: the workload in the test's own cgroup and in the scope cgroup, each
+  // with the programs detached ("no agent") and attached. Comparing like with like cancels
+  // the cgroup's own scheduling share, which differs from the parent's on a loaded machine.
+  const t = { none: [] as number[], outside: [] as number[], noneIn: [] as number[], inside: [] as number[] };
   const ratios = { outside: [] as number[], inside: [] as number[] };
   const cmd = `${spawner} ${batch} 0 /bin/true x`;
   // Kernel-side cost per program run, free of the machine's noise (BPF_STATS_RUN_TIME).
@@ -146,20 +149,21 @@ try {
   const kernelNs = { outside: 0, inside: 0 };
   const progNs = (a: Agent) => a.programStats().reduce((x, p) => x + p.runTimeNs, 0);
   await withAgent(async (a) => {
-    const cases = ['none', 'outside', 'inside'] as const;
+    const cases = ['none', 'outside', 'noneIn', 'inside'] as const;
     for (let r = 0; r < rounds; r++) {
       const got: Record<string, number> = {};
-      for (let k = 0; k < 3; k++) {
-        const c = cases[(r + k) % 3];
-        if (c === 'none') a.detachDriver();
+      for (let k = 0; k < cases.length; k++) {
+        const c = cases[(r + k) % cases.length];
+        const detached = c === 'none' || c === 'noneIn';
+        if (detached) a.detachDriver();
         const k0 = progNs(a);
-        got[c] = Number(await run(c === 'inside' ? inScope(cmd) : cmd)) / 1e6;
-        if (c !== 'none') kernelNs[c] += progNs(a) - k0;
-        if (c === 'none') a.reattachDriver();
+        got[c] = Number(await run(c === 'inside' || c === 'noneIn' ? inScope(cmd) : cmd)) / 1e6;
+        if (c === 'outside' || c === 'inside') kernelNs[c] += progNs(a) - k0;
+        if (detached) a.reattachDriver();
         t[c].push(got[c]);
       }
       ratios.outside.push(got.outside / got.none);
-      ratios.inside.push(got.inside / got.none);
+      ratios.inside.push(got.inside / got.noneIn);
     }
     if (statsFd >= 0)
       progCost = a
@@ -171,11 +175,12 @@ try {
   if (statsFd >= 0) libbpf().closeFd(statsFd);
   const sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
   const base = sum(t.none);
-  const row = (name: string, xs: number[], rs?: number[]) =>
-    console.log(`  ${name.padEnd(24)} total ${sum(xs).toFixed(0).padStart(6)} ms  ${((sum(xs) * 1000) / (batch * rounds)).toFixed(1).padStart(7)} µs/exec  ratio ${(sum(xs) / base).toFixed(3)}${rs ? `  median round ratio ${median(rs).toFixed(3)}` : ''}`);
-  row('no agent (detached)', t.none);
-  row('agent, outside scope', t.outside, ratios.outside);
-  row('agent, inside scope', t.inside, ratios.inside);
+  const row = (name: string, xs: number[], ref: number[], rs?: number[]) =>
+    console.log(`  ${name.padEnd(34)} total ${sum(xs).toFixed(0).padStart(6)} ms  ${((sum(xs) * 1000) / (batch * rounds)).toFixed(1).padStart(7)} µs/exec  ratio ${(sum(xs) / sum(ref)).toFixed(3)}${rs ? `  median round ratio ${median(rs).toFixed(3)}` : ''}`);
+  row('no agent, own cgroup', t.none, t.none);
+  row('agent, outside scope', t.outside, t.none, ratios.outside);
+  row('no agent, in the scope cgroup', t.noneIn, t.noneIn);
+  row('agent, inside scope', t.inside, t.noneIn, ratios.inside);
   console.log(`  overhead (median of paired rounds): outside ${((median(ratios.outside) - 1) * 100).toFixed(1)}% (budget 5%), inside ${((median(ratios.inside) - 1) * 100).toFixed(1)}% (budget 10%)`);
   if (progCost) {
     console.log(`  BPF run time per invocation (all processes, in and out of scope): ${progCost}`);
