@@ -41,9 +41,12 @@ export function register(program: Command): void {
           { title: 'Verify the bundle', args: ['verify', bundle, '--pub', `${key}.pub`], ok: [0] },
           { title: 'Hunt the sample logs with the bundle', args: ['hunt', '--rules', bundle, ex('logs')], ok: [0, 1] },
         ];
+        // Bold headings on a terminal only: piped or logged output stays plain text.
+        const bold = process.stdout.isTTY === true && !process.env.NO_COLOR;
         try {
           for (const [i, step] of steps.entries()) {
-            process.stdout.write(`\n\x1b[1m[${i + 1}/${steps.length}] ${step.title}\x1b[0m\n$ luna ${step.args.join(' ')}\n`);
+            const heading = `[${i + 1}/${steps.length}] ${step.title}`;
+            process.stdout.write(`\n${bold ? `\x1b[1m${heading}\x1b[0m` : heading}\n$ luna ${step.args.join(' ')}\n`);
             const r = spawnSync(process.execPath, [MAIN, ...step.args], { stdio: 'inherit' });
             if (!step.ok.includes(r.status ?? -1)) {
               process.stderr.write(`demo: step ${i + 1} failed (exit ${r.status ?? r.signal})\n`);
