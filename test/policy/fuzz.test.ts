@@ -68,28 +68,40 @@ function runLuna(text: string): { diags: Diagnostic[]; ms: number } {
   return { diags, ms: performance.now() - t0 };
 }
 
+/**
+ * A slow outlier on a loaded machine is noise unless it reproduces: re-time the slowest input
+ * (best of 3) and judge that. Genuinely pathological inputs stay slow; scheduler stalls do not.
+ */
+function reproducedMs(text: string): number {
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) best = Math.min(best, runLuna(text).ms);
+  return best;
+}
+
 describe('fuzzing the .luna front end', () => {
   it('random text: no throw, positioned diagnostics, bounded time', () => {
     let slowest = 0;
+    let slowestText = '';
     fc.assert(
       fc.property(fc.oneof(fc.string({ maxLength: 300, unit: 'grapheme' }), fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b).toString('latin1')), fc.array(fc.constantFrom(...TOKENS), { maxLength: 80 }).map((t) => t.join(' '))), (text) => {
         const { diags, ms } = runLuna(text);
-        slowest = Math.max(slowest, ms);
+        if (ms > slowest) [slowest, slowestText] = [ms, text];
         assertWellFormed(diags, text);
       }),
       { numRuns: 400, seed: 7 },
     );
-    expect(slowest).toBeLessThan(2000);
+    if (slowest >= 2000) expect(reproducedMs(slowestText)).toBeLessThan(2000);
   });
 
   it('mutated real policies: no throw, positioned diagnostics, both outcomes reached', () => {
     const outcome = { clean: 0, broken: 0 };
     let slowest = 0;
+    let slowestText = '';
     fc.assert(
       fc.property(fc.nat({ max: lunaSeeds.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), (i, ms) => {
         const text = mutate(lunaSeeds[i], ms);
         const { diags, ms: took } = runLuna(text);
-        slowest = Math.max(slowest, took);
+        if (took > slowest) [slowest, slowestText] = [took, text];
         assertWellFormed(diags, text);
         const bad = diags.some((d) => d.severity === 'error');
         outcome[bad ? 'broken' : 'clean']++;
@@ -100,7 +112,7 @@ describe('fuzzing the .luna front end', () => {
     // Mutations both break and keep valid policies (a mutation inside a string or comment is harmless).
     expect(outcome.broken).toBeGreaterThan(50);
     expect(outcome.clean).toBeGreaterThan(5);
-    expect(slowest).toBeLessThan(3000);
+    if (slowest >= 3000) expect(reproducedMs(slowestText)).toBeLessThan(3000);
   });
 
   it('mutated YAML policies: no throw, positioned diagnostics', () => {
@@ -206,9 +218,14 @@ describe('hostile inputs stay linear', () => {
         return performance.now() - t0;
       };
       t(1000); // warm up
-      const small = t(10_000);
-      const big = t(160_000);
+      let small = t(10_000);
+      let big = t(160_000);
       // 16× the input may cost ~16× the time (allow 4× noise on a shared machine), never ~256×.
+      // A miss is re-measured (best of 3 each) so a scheduler stall under load is not a failure.
+      for (let i = 0; i < 2 && big >= Math.max(1000, small * 64); i++) {
+        small = Math.min(small, t(10_000));
+        big = Math.min(big, t(160_000));
+      }
       expect(big).toBeLessThan(Math.max(1000, small * 64));
     });
   }

@@ -63,9 +63,16 @@ describe('encodings', () => {
 describe('XML safety and well-formedness', () => {
   it('refuses DOCTYPE (billion laughs) quickly, with a code and position', () => {
     const lol = `<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">${Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i || ''};`.repeat(10)}">`).join('')}]>\n<Sysmon schemaversion="4.50">&lol9;</Sysmon>`;
-    const t0 = performance.now();
-    const r = importSysmonText('lol.xml', lol);
-    expect(performance.now() - t0).toBeLessThan(200);
+    // Expanded, &lol9; is 10^9 strings. Refusal is immediate; a slow first run on a loaded machine
+    // is re-timed (best of 3) before it counts, so this guards expansion, not speed.
+    const timed = () => {
+      const t0 = performance.now();
+      const r = importSysmonText('lol.xml', lol);
+      return { r, ms: performance.now() - t0 };
+    };
+    let { r, ms } = timed();
+    for (let i = 0; i < 2 && ms >= 200; i++) ms = Math.min(ms, timed().ms);
+    expect(ms).toBeLessThan(200);
     expect(codes(r)).toEqual(['LUN5302']);
     expect(r.diagnostics[0].span).toMatchObject({ line: 2, col: 1 });
   });
