@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { announceSkip, kernelSkipReason, makeScope, until, type Scope } from '../../driver/kernel-env.ts';
 
@@ -32,6 +32,7 @@ describe('luna agent usage errors', () => {
     const f = `/tmp/luna-agent-cfg-${process.pid}.yaml`;
     writeFileSync(f, 'bundel: x\n');
     const r = luna(['agent', '--config', f]);
+    rmSync(f);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('LUN9102');
   });

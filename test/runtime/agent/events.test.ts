@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { EV, F, type RawEvent } from '../../../driver/layout.ts';
 import { EventMapper, processGuid } from '../../../runtime/agent/events.ts';
 import { readAgentConfig } from '../../../runtime/agent/config.ts';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 
 function raw(p: Partial<RawEvent>): RawEvent {
   return {
@@ -76,5 +76,6 @@ describe('agent.yaml', () => {
       bundle: '/b.lbundle', scopeCgroup: '/sys/fs/cgroup/unified/x', dryRun: true, fanotifyDirs: ['/srv'], stateDir: '/run/l', keys: ['/k.pub'],
       jsonl: { path: '/var/log/l.jsonl', rotateSize: 1000, rotateCount: 2 }, stdout: true, report: ['mysql://root@127.0.0.1/luna'],
     });
+    rmSync(f);
   });
 });
