@@ -127,6 +127,7 @@ async function main(): Promise<void> {
   }
 
   // ---- 2. service identification ---------------------------------------------------------
+  if (process.env.SCAN_BENCH_ONLY === 'full') return;
   const dir = mkdtempSync(join(tmpdir(), 'luna-bench-'));
   const started: Started[] = [];
   const labels = new Map<number, string>([[3306, 'MariaDB'], [5432, 'PostgreSQL'], [6379, 'Redis'], [5672, 'RabbitMQ'], [1883, 'Mosquitto'], [4222, 'NATS']]);

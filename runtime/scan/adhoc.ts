@@ -41,6 +41,7 @@ export async function runAdhocScan(opts: ScanCliOptions, format: 'human' | 'json
     retries: numberOpt(opts.retries, 'retries', 0, 10),
     workers: numberOpt(opts.workers, 'workers', 0, 64),
     includeClosed: opts.showClosed,
+    blockMainThread: true, // a CLI process: this thread may scan a lane itself
     onProgress: (d) => bar.tick(d),
   });
   bar.finish();

@@ -72,7 +72,7 @@ async function sleepUnless(ms: number, stopped: () => boolean): Promise<void> {
 
 async function oneRun(policy: ScanPolicy, rules: LoadedRules, collector: MetricsCollector | undefined, format: Fmt): Promise<number> {
   const bar = progress(`scan ${policy.name}`);
-  const run = await runPolicyOnce(policy, { stateDir: policy.stateDir, collector, onProgress: (d, t) => bar.tick(d, `of ${t}`) });
+  const run = await runPolicyOnce(policy, { stateDir: policy.stateDir, collector, blockMainThread: true, onProgress: (d, t) => bar.tick(d, `of ${t}`) });
   bar.finish();
   const alerts = raiseAlerts(policy, run, rules);
   if (policy.alerts.jsonl) appendAlerts(policy.alerts.jsonl, alerts.fired);

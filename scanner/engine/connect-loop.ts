@@ -33,6 +33,8 @@ export interface LoopInput {
   /** Optional shared counter (Int32Array over a SharedArrayBuffer) of finished jobs. */
   progress?: Int32Array;
   progressSlot?: number;
+  /** Synchronous engines on the calling thread report progress through this (never sent to workers). */
+  onTick?: (finished: number) => void;
 }
 
 export interface LoopOutput {

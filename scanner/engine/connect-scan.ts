@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { boundConcurrency } from './fd-limit.ts';
-import { runSyscallLoop } from './syscall-loop.ts';
+import { runSyscallLoop, syscallEngineAvailable } from './syscall-loop.ts';
 import { REASON_RESET, REASON_PROHIBITED, REASON_TIMEOUT, REASON_UNREACHABLE, runConnectLoop, type LoopHost, type LoopInput, type LoopOutput } from './connect-loop.ts';
 import { STATE_NAMES, STATE_CLOSED, type PortResult, type ScanStats } from '../types.ts';
 
@@ -31,6 +31,12 @@ export interface ConnectScanOptions {
   /** Include closed ports in results (default: only open and filtered). */
   includeClosed?: boolean;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Let this thread scan one lane itself with the synchronous syscall engine (one worker fewer
+   * to start). It blocks this thread's event loop for the scan: right for the `luna scan` CLI,
+   * wrong inside a long-running service (the default, false).
+   */
+  blockMainThread?: boolean;
 }
 
 export interface ConnectScanResult {
@@ -86,18 +92,21 @@ export async function connectScan(hosts: ResolvedHost[], ports: readonly number[
       chunks = [];
       const size = Math.ceil(jobs.length / workers);
       for (let w = 0; w < workers; w++) chunks.push(jobs.slice(w * size, Math.min(jobs.length, (w + 1) * size)));
-      outs = await Promise.all(
-        chunks.map((chunk, w) =>
-          runInWorker({
-            ...base,
-            jobs: chunk,
-            concurrency: Math.max(1, Math.floor(concurrency / workers)),
-            rate: opts.rate ? opts.rate / workers : 0,
-            progress: progressBuf,
-            progressSlot: w,
-          }),
-        ),
-      );
+      const laneInput = (w: number) => ({
+        ...base,
+        jobs: chunks[w],
+        concurrency: Math.max(1, Math.floor(concurrency / workers)),
+        rate: opts.rate ? opts.rate / workers : 0,
+        progress: progressBuf,
+        progressSlot: w,
+      });
+      const here = opts.blockMainThread === true && base.engine !== 'tcp-wrap' && base.engine !== 'net' && syscallEngineAvailable();
+      // Start the workers first so they boot while this thread scans lane 0.
+      const remote = chunks.map((_, w) => (here && w === 0 ? null : runInWorker(laneInput(w))));
+      const local = here
+        ? runSyscallLoop({ ...laneInput(0), onTick: (done) => opts.onProgress?.(done + progressBuf.reduce((a, b, i) => (i ? a + b : a), 0), jobs.length) })
+        : null;
+      outs = await Promise.all(remote.map((p) => p ?? Promise.resolve(local!)));
     }
   } finally {
     if (ticker) clearInterval(ticker);

@@ -127,12 +127,17 @@ export function runSyscallLoop(input: LoopInput): LoopOutput {
   let finished = 0;
   let retries = 0;
   let selfConnects = 0;
+  // Consecutive launch failures (no fd / no local port) with nothing pending: bounded backoff.
+  let stalledSince = 0;
 
   const finish = (j: number, state: number, reason: number): void => {
     states[j] = state;
     reasons[j] = reason;
     finished++;
-    if (progress && (finished & 255) === 0) Atomics.store(progress, slot, finished);
+    if ((finished & 1023) === 0) {
+      if (progress) Atomics.store(progress, slot, finished);
+      input.onTick?.(finished);
+    }
   };
   const retryOrFilter = (j: number): void => {
     if (attempts[j] <= input.retries) {
@@ -267,16 +272,28 @@ export function runSyscallLoop(input: LoopInput): LoopOutput {
       }
       const j = retryQ.length > 0 ? retryQ.pop()! : next++;
       if (!launch(j, now)) {
+        if (!retryQ.includes(j)) retryQ.push(j); // socket() failed: try this job again later
         blocked = true;
         break;
       }
+      stalledSince = 0;
       if ((next & 1023) === 0) now = performance.now();
     }
     const more = retryQ.length > 0 || next < n;
     if (pFd.length === 0) {
       if (!more) break;
       if (rateWait > 0) Atomics.wait(sleeper, 0, 0, rateWait);
-      else if (blocked) Atomics.wait(sleeper, 0, 0, 5); // out of fds/ports with nothing pending: back off
+      else if (blocked) {
+        // Out of fds or local ports with nothing of ours pending: back off, but never forever —
+        // after a full timeout the job is given up as filtered (reason timeout).
+        const t = performance.now();
+        if (!stalledSince) stalledSince = t;
+        if (t - stalledSince > input.timeoutMs * (input.retries + 1)) {
+          const j = retryQ.pop();
+          if (j !== undefined) finish(j, STATE_FILTERED, REASON_TIMEOUT);
+          stalledSince = 0;
+        } else Atomics.wait(sleeper, 0, 0, 5);
+      }
       continue;
     }
     const nearest = Math.min(...pDl) - performance.now();

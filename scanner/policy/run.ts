@@ -38,6 +38,8 @@ export interface RunOptions {
   /** Reused between scheduled runs so CPU percent covers the whole interval. */
   collector?: MetricsCollector;
   now?: () => Date;
+  /** See ConnectScanOptions.blockMainThread (the CLI sets it; services must not). */
+  blockMainThread?: boolean;
 }
 
 export function newScanId(now: Date): string {
@@ -49,7 +51,7 @@ export async function runPolicyOnce(policy: ScanPolicy, opts: RunOptions): Promi
   const time = now.toISOString();
   const scanId = newScanId(now);
   const hosts = await resolveTargets(policy.targets);
-  const scan = await connectScan(hosts, policy.ports, { ...policy.scan, onProgress: opts.onProgress });
+  const scan = await connectScan(hosts, policy.ports, { ...policy.scan, onProgress: opts.onProgress, blockMainThread: opts.blockMainThread });
   const open = scan.results.filter((r) => r.state === 'open');
   const services = policy.identify.enabled
     ? await identifyServices(open, { probeWaitMs: policy.identify.probeWaitMs, portBudgetMs: policy.identify.portBudgetMs, nmapProbesFile: policy.identify.nmapProbes })

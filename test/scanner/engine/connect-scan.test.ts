@@ -80,6 +80,17 @@ describe('connect scan on loopback', () => {
     expect(r.stats.filtered).toBe(0);
   }, 60000);
 
+  it('blockMainThread: this thread scans one lane itself and the answers are the same', async () => {
+    const ports = [...new Set([...openPorts, closedPort, ...Array.from({ length: 6000 }, (_, i) => 20000 + i)])].sort((a, b) => a - b);
+    const a = await connectScan([LO], ports, { workers: 2, includeClosed: true });
+    const b = await connectScan([LO], ports, { workers: 2, includeClosed: true, blockMainThread: true });
+    const key = (r: typeof a) => r.results.filter((x) => openPorts.includes(x.port) || x.port === closedPort).map((x) => `${x.port}:${x.state}`).join(' ');
+    expect(key(b)).toBe(key(a));
+    expect(b.stats.jobs).toBe(ports.length);
+    expect(b.stats.open + b.stats.closed + b.stats.filtered).toBe(ports.length);
+    for (const p of openPorts) expect(b.results.find((x) => x.port === p)?.state).toBe('open');
+  }, 30000);
+
   it('scans IPv6 loopback', async () => {
     const s = await listen('::1');
     const port = (s.address() as net.AddressInfo).port;

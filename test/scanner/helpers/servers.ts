@@ -185,7 +185,19 @@ async function waitListening(port: number, child: ChildProcess, ms = 8000): Prom
   throw new Error('daemon did not start listening');
 }
 
+// Daemons still running when this process exits (a crash, an uncaught error) die with it.
+const liveDaemons = new Set<number>();
+process.on('exit', () => {
+  for (const pid of liveDaemons) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+  }
+});
+
 function killer(child: ChildProcess, dir: string): () => Promise<void> {
+  if (child.pid) liveDaemons.add(child.pid);
+  child.once('exit', () => child.pid && liveDaemons.delete(child.pid));
   return async () => {
     if (child.pid && child.exitCode === null) {
       const gone = new Promise((r) => child.once('exit', r));
