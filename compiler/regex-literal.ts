@@ -1,10 +1,11 @@
 // A required literal for a regex: a run of plain ASCII characters every match must contain,
 // found conservatively (top-level sequence only; any top-level alternation → none). The
 // table matcher runs the regex only on events whose case-folded field contains it.
+// (The compiler asks for ≥ 2 characters; the matcher also gates the rest on a single one.)
 
 const META = new Set([...'.^$*+?()[]{}|\\']);
 
-export function requiredLiteral(source: string, flags = ''): string | null {
+export function requiredLiteral(source: string, flags = '', minLength = 2): string | null {
   if (flags.includes('x')) return null;
   const runs: string[] = [];
   let cur = '';
@@ -69,5 +70,5 @@ export function requiredLiteral(source: string, flags = ''): string | null {
   flush();
   let best = '';
   for (const r of runs) if (r.length > best.length) best = r;
-  return best.length >= 2 ? best.toLowerCase() : null;
+  return best.length >= minLength ? best.toLowerCase() : null;
 }

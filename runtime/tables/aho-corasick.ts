@@ -14,6 +14,7 @@ export class AhoCorasick {
   /** States below this id have dense rows. */
   readonly denseStates: number;
   private readonly ascii: Uint16Array; // ASCII char code → column (0 = not in any pattern)
+  private readonly asciiFolded: Uint16Array; // the same with A-Z read as a-z (searchAsciiFolded)
   private readonly wide: Map<number, number>; // other UTF-16 code units → column
   private readonly width: number;
   /** Dense rows (state < denseStates): row offset + column → next state, encoded as
@@ -41,6 +42,8 @@ export class AhoCorasick {
         if (this.ascii[code] === 0) this.ascii[code] = cols++;
       } else if (!this.wide.has(code)) this.wide.set(code, cols++);
     }
+    this.asciiFolded = this.ascii.slice();
+    for (let c = 65; c <= 90; c++) this.asciiFolded[c] = this.ascii[c + 32];
     const colOf = (code: number): number => (code < 128 ? this.ascii[code] : this.wide.get(code)!);
     this.width = cols;
     // 2. Trie in flat arrays: one edge map keyed by state * cols + col, children as lists.
@@ -146,12 +149,24 @@ export class AhoCorasick {
 
   /** Calls hit(patternId, start, end) for every occurrence (end exclusive). */
   search(text: string, hit: (pattern: number, start: number, end: number) => void): void {
-    const { ascii, wide, dense, width, hasOut, outStart, outList, lengths } = this;
+    this.scan(text, hit, this.ascii, false);
+  }
+
+  /** Search text.toLowerCase() without building it: A-Z read as a-z. Stops at the first
+   *  non-ASCII character and returns false (hits so far are valid; the caller then searches
+   *  the lowercased text). Returns true when the whole text was ASCII and searched. */
+  searchAsciiFolded(text: string, hit: (pattern: number, start: number, end: number) => void): boolean {
+    return this.scan(text, hit, this.asciiFolded, true);
+  }
+
+  private scan(text: string, hit: (pattern: number, start: number, end: number) => void, ascii: Uint16Array, asciiOnly: boolean): boolean {
+    const { wide, dense, width, hasOut, outStart, outList, lengths } = this;
     const hasWide = wide.size > 0;
     let off = 0; // row offset of the current dense state, or -1 when in a deep state
     let deep = 0; // the current deep state
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
+      if (c >= 128 && asciiOnly) return false;
       const col = c < 128 ? ascii[c] : hasWide ? (wide.get(c) ?? 0) : 0;
       let st = -1;
       if (off >= 0) {
@@ -182,6 +197,7 @@ export class AhoCorasick {
         hit(p, i + 1 - lengths[p], i + 1);
       }
     }
+    return true;
   }
 
   /** Transition from a deep (sparse) state: explicit child, else along failure links. */

@@ -10,7 +10,8 @@ import type { Match, Matcher } from '../matcher.ts';
 import { AhoCorasick } from './aho-corasick.ts';
 import { CidrTrie } from './cidr-trie.ts';
 import { compareGeneral, evalDirect, evalLazy, type FieldGetter } from './predicates.ts';
-import { parseIpBytes, asNumber, safeRegExp } from './values.ts';
+import { parseIpBytes, asNumber, safeRegExp, globLiteral } from './values.ts';
+import { requiredLiteral } from '../../compiler/regex-literal.ts';
 import { buildRuleEval, type RuleEval } from './programs.ts';
 
 export interface TableMatcherStats {
@@ -21,6 +22,19 @@ export interface TableMatcherStats {
   candidates: number;
   rulesEvaluated: number;
   matches: number;
+}
+
+/** Fast-path counters: predicates gated on a literal in the automata and how often a gate
+ *  opened; keyword scans (events) and the values the automaton had to scan after the
+ *  alternation prefilter; field lookups done by walking the event's keys. */
+export interface FastPathCounters {
+  gatedRegexes: number;
+  gatedDirect: number;
+  gateRuns: number;
+  keywordScans: number;
+  keywordValues: number;
+  keywordAutomaton: number;
+  smallSetRuns: number;
 }
 
 export interface ExplainedMatch {
@@ -35,6 +49,7 @@ export interface TableMatcher extends Matcher {
   truePredicates(event: LunaEvent): number[];
   explain(event: LunaEvent): { matches: Match[]; fired: string[]; rules: ExplainedMatch[] };
   stats: TableMatcherStats;
+  fastPaths: FastPathCounters;
   compiled: CompiledPolicy;
 }
 
@@ -49,6 +64,10 @@ interface FieldPlan {
   /** Automata over the case-folded value: ASCII-only patterns in one (small alphabet, dense
    *  rows), patterns with other characters in another. Entries per pattern: [pid, kind, …]. */
   acs: { ac: AhoCorasick; entries: Int32Array[] }[];
+  /** Patterns not yet turned into automata (built on the field's first value: load time). */
+  pending: [string, number[]][] | null;
+  /** A handful of patterns: String indexOf (native, vectorised) beats a pass of the automaton. */
+  small: { text: string; entries: Int32Array }[] | null;
   /** Regexes without a prefilter literal (run on every value); gated ones run from AC hits. */
   regex: { pid: number; re: RegExp | null }[];
   lt: RangeList | null; lte: RangeList | null; gt: RangeList | null; gte: RangeList | null;
@@ -58,10 +77,26 @@ interface FieldPlan {
   direct: number[];
 }
 
+interface KeywordGroup {
+  patterns: string[];
+  pids: number[][];
+  /** Built on first use. */
+  ac: AhoCorasick | null;
+  /** All patterns as one case-insensitive alternation when they are all ASCII: on ASCII
+   *  text no match means no keyword occurs, and V8's compiled regex rejects a value about
+   *  3× faster than the automaton scans it. */
+  re: RegExp | null;
+  scannedAt: number;
+}
+
 interface TablePlan {
   fields: FieldPlan[];
-  kwAc: AhoCorasick | null;
-  kwPids: number[][];
+  /** Indices of the field plans by lowercased name (names may differ only in case). */
+  byLower: Map<string, number[]>;
+  /** Keyword `contains` lists, one group per rule that introduces them: an event scans only
+   *  the groups its candidate rules ask for (not every keyword of the event type). */
+  kwGroupOf: Map<number, KeywordGroup>;
+  kwGroups: KeywordGroup[];
   always: number[];
   index: (number[] | undefined)[];
 }
@@ -75,7 +110,35 @@ function ranges(list: [number, number][]): RangeList | null {
   return { values: Float64Array.from(list, (e) => e[0]), pids: Int32Array.from(list, (e) => e[1]) };
 }
 
-function fieldPlan(name: string, t: FieldTable, preds: Pred[]): FieldPlan {
+function fieldPlan(name: string, t: FieldTable, preds: Pred[], counters: FastPathCounters): FieldPlan {
+  // Regexes without a ≥2-char literal and direct predicates with a literal (globs, cased
+  // substrings) are gated on a literal through the same automaton (kind 3 / kind 4): they run
+  // only on values whose folded text contains it, instead of on every value.
+  const patterns = new Map<string, number[]>();
+  for (const [text, es] of t.patterns) patterns.set(text, es.flat());
+  const addPattern = (text: string, pid: number, kind: number) => {
+    const a = patterns.get(text);
+    if (a) a.push(pid, kind);
+    else patterns.set(text, [pid, kind]);
+  };
+  const regex: { pid: number; re: RegExp | null }[] = [];
+  for (const [pid, lit] of t.regex) {
+    if (lit !== null) continue;
+    const re = safeRegExp(String(preds[pid].value), preds[pid].flags);
+    const one = re === null ? null : requiredLiteral(String(preds[pid].value), preds[pid].flags ?? '', 1);
+    if (one !== null) {
+      addPattern(one, pid, 3);
+      counters.gatedRegexes++;
+    } else regex.push({ pid, re });
+  }
+  const direct: number[] = [];
+  for (const pid of t.direct) {
+    const lit = directLiteral(preds[pid]);
+    if (lit) {
+      addPattern(lit, pid, 4);
+      counters.gatedDirect++;
+    } else direct.push(pid);
+  }
   const plan: FieldPlan = {
     name,
     lowerName: name.toLowerCase(),
@@ -83,25 +146,20 @@ function fieldPlan(name: string, t: FieldTable, preds: Pred[]): FieldPlan {
     exactCased: mapOf(t.exactCased),
     numEq: mapOf(t.numEq),
     acs: [],
-    regex: t.regex.filter(([, lit]) => lit === null).map(([pid]) => ({ pid, re: safeRegExp(String(preds[pid].value), preds[pid].flags) })),
+    pending: null,
+    small: null,
+    regex,
     lt: ranges(t.ranges.lt), lte: ranges(t.ranges.lte), gt: ranges(t.ranges.gt), gte: ranges(t.ranges.gte),
     rangePids: [...t.ranges.lt, ...t.ranges.lte, ...t.ranges.gt, ...t.ranges.gte].map((e) => e[1]),
     v4: null,
     v6: null,
-    direct: t.direct,
+    direct,
   };
   // One automaton answers contains, startswith, endswith (anchoring checked on the hit) and
   // regex prefilter literals. (Per-length prefix/suffix hash maps measured slower here.)
-  for (const wantAscii of [true, false]) {
-    const pats: string[] = [];
-    const entries: Int32Array[] = [];
-    for (const [text, es] of t.patterns) {
-      if (/^[\x00-\x7f]*$/.test(text) !== wantAscii) continue;
-      pats.push(text);
-      entries.push(Int32Array.from(es.flat()));
-    }
-    if (pats.length) plan.acs.push({ ac: new AhoCorasick(pats), entries });
-  }
+  const sorted = [...patterns.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  if (sorted.length > 0 && sorted.length <= SMALL_SET) plan.small = sorted.map(([text, es]) => ({ text, entries: Int32Array.from(es) }));
+  else if (sorted.length) plan.pending = sorted;
   for (const [cidr, pid] of t.cidr) {
     const slash = cidr.indexOf('/');
     const bytes = parseIpBytes(cidr.slice(0, slash));
@@ -110,6 +168,36 @@ function fieldPlan(name: string, t: FieldTable, preds: Pred[]): FieldPlan {
     trie.insert(bytes, Number(cidr.slice(slash + 1)), pid);
   }
   return plan;
+}
+
+/** A literal (ASCII, lowercased) that the value's folded text contains whenever a direct
+ *  predicate holds: a glob's longest literal run, a cased substring's value; else ''. */
+function directLiteral(p: Pred): string {
+  if (typeof p.value !== 'string') return '';
+  if (p.op === 'glob') return globLiteral(p.value);
+  if ((p.op === 'contains' || p.op === 'startswith' || p.op === 'endswith') && /^[\x00-\x7f]+$/.test(p.value)) return p.value.toLowerCase();
+  return '';
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** Pattern sets up to this size are searched with indexOf instead of an automaton. */
+const SMALL_SET = 4;
+
+function buildAutomata(plan: FieldPlan): void {
+  const sorted = plan.pending!;
+  plan.pending = null;
+  // ASCII-only patterns in one automaton (small alphabet, dense rows), the others apart.
+  for (const wantAscii of [true, false]) {
+    const pats: string[] = [];
+    const entries: Int32Array[] = [];
+    for (const [text, es] of sorted) {
+      if (/^[\x00-\x7f]*$/.test(text) !== wantAscii) continue;
+      pats.push(text);
+      entries.push(Int32Array.from(es));
+    }
+    if (pats.length) plan.acs.push({ ac: new AhoCorasick(pats), entries });
+  }
 }
 
 /** First index i with values[i] > x (strict) or ≥ x. */
@@ -141,20 +229,44 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   for (let i = 0; i < nPreds; i++) if (isKwAc(preds[i])) lazy[i] = 2;
 
   const tables = new Map<string, TablePlan>();
+  let maxFields = 0;
+  const gates: FastPathCounters = { gatedRegexes: 0, gatedDirect: 0, gateRuns: 0, keywordScans: 0, keywordValues: 0, keywordAutomaton: 0, smallSetRuns: 0 };
   for (const [type, t] of Object.entries(compiled.tables)) {
     const index: (number[] | undefined)[] = new Array(nPreds);
     for (const [pid, rs] of t.index) index[pid] = rs;
-    const kw = new Map<string, number[]>();
-    for (const pid of t.lazy) if (lazy[pid] === 2) {
-      const v = String(preds[pid].value);
-      const a = kw.get(v);
-      if (a) a.push(pid);
-      else kw.set(v, [pid]);
+    const kwGroupOf = new Map<number, KeywordGroup>();
+    const kwGroups: KeywordGroup[] = [];
+    const isKw = new Set(t.lazy.filter((pid) => lazy[pid] === 2));
+    if (isKw.size) for (const ri of t.rules) {
+      const byText = new Map<string, number[]>();
+      for (const op of rules[ri].prog) {
+        if (op < 0 || !isKw.has(op >> 1) || kwGroupOf.has(op >> 1)) continue;
+        const pid = op >> 1;
+        const v = String(preds[pid].value);
+        const a = byText.get(v);
+        if (a) a.push(pid);
+        else byText.set(v, [pid]);
+      }
+      if (!byText.size) continue;
+      const patterns = [...byText.keys()];
+      const g: KeywordGroup = {
+        patterns, pids: patterns.map((k) => byText.get(k)!), ac: null, scannedAt: 0,
+        re: patterns.every((k) => /^[\x00-\x7f]+$/.test(k)) ? new RegExp(patterns.map((k) => k.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'), 'i') : null,
+      };
+      kwGroups.push(g);
+      for (const pids of g.pids) for (const pid of pids) kwGroupOf.set(pid, g);
     }
-    const kwPatterns = [...kw.keys()];
+    const fields = t.fields.map(([name, ft]) => fieldPlan(name, ft, preds, gates));
+    const byLower = new Map<string, number[]>();
+    fields.forEach((f, i) => {
+      const a = byLower.get(f.lowerName);
+      if (a) a.push(i);
+      else byLower.set(f.lowerName, [i]);
+    });
+    maxFields = Math.max(maxFields, fields.length);
     tables.set(type, {
-      fields: t.fields.map(([name, ft]) => fieldPlan(name, ft, preds)), always: t.always, index,
-      kwAc: kwPatterns.length ? new AhoCorasick(kwPatterns) : null, kwPids: kwPatterns.map((k) => kw.get(k)!),
+      fields, byLower, always: t.always, index,
+      kwGroupOf, kwGroups,
     });
   }
 
@@ -165,6 +277,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   const lazyVal = new Uint8Array(nPreds);
   const gate = new Uint32Array(nPreds);
   const ruleAt = new Uint32Array(rules.length);
+  const fieldAt = new Uint32Array(maxFields);
   let epoch = 0;
   let index: (number[] | undefined)[] = [];
   let candidates: number[] = [];
@@ -201,7 +314,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     const fields = curEvent.fields;
     const v = fields[name];
     if (v !== undefined && (typeof v !== 'object' || v === null) && typeof v !== 'function') return v;
-    if (v !== undefined && Object.hasOwn(fields, name)) return v;
+    if (Object.hasOwn(fields, name)) return v; // an own exact key wins, even when undefined
     if (aliasMap === undefined) {
       aliasMap = new Map();
       for (const k in fields) {
@@ -233,25 +346,45 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     }
     return entries;
   };
-  let kwScanAt = 0;
   let curTable: TablePlan | undefined;
+  let curGroup: KeywordGroup | undefined;
   const kwHitCb = (pattern: number): void => {
-    const pids = curTable!.kwPids[pattern];
+    const pids = curGroup!.pids[pattern];
     for (let i = 0; i < pids.length; i++) {
       lazyAt[pids[i]] = epoch;
       lazyVal[pids[i]] = 1;
     }
   };
 
+  /** Scan every present value of the event for one keyword group's patterns. */
+  const scanKeywords = (g: KeywordGroup): void => {
+    g.scannedAt = epoch;
+    const ac = (g.ac ??= new AhoCorasick(g.patterns));
+    const re = g.re;
+    curGroup = g;
+    const fields = curEvent.fields;
+    for (const k in fields) {
+      if (!Object.hasOwn(fields, k)) continue;
+      const v = fields[k];
+      if (v === null || v === undefined) continue;
+      const t = typeof v === 'string' ? v : String(v);
+      gates.keywordValues++;
+      if (re !== null && !re.test(t) && !NON_ASCII.test(t)) continue;
+      gates.keywordAutomaton++;
+      // Folded on the fly (no lowercased copy) unless the text is not ASCII.
+      if (!ac.searchAsciiFolded(t, kwHitCb)) ac.search(t.toLowerCase(), kwHitCb);
+    }
+    gates.keywordScans++;
+  };
+
   const getBit = (pid: number): boolean => {
     const kind = lazy[pid];
     if (kind === 0) return fired[pid] === epoch;
     if (kind === 2) {
-      if (kwScanAt !== epoch) {
-        kwScanAt = epoch;
-        const ac = curTable?.kwAc;
-        if (ac) for (const [, folded] of eventEntries()) ac.search(folded, kwHitCb);
-      }
+      if (lazyAt[pid] === epoch) return lazyVal[pid] === 1;
+      const g = curTable?.kwGroupOf.get(pid);
+      if (g === undefined || g.scannedAt === epoch) return false;
+      scanKeywords(g);
       return lazyAt[pid] === epoch && lazyVal[pid] === 1;
     }
     if (lazyAt[pid] !== epoch) {
@@ -272,24 +405,32 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
 
   let curLength = 0; // length of the scanned (case-folded) text, for endswith anchoring
   let curText = '';
+  let curLower = '';
+  let curValue: Exclude<Scalar, null> = '';
   let curEntries: Int32Array[] = [];
-  const acHit = (pattern: number, start: number, end: number): void => {
-    const e = curEntries[pattern];
+  /** One occurrence of a pattern: fire its contains entries, startswith ones when it is at
+   *  the start, endswith ones at the end; open its gates (regex 3, direct predicate 4). */
+  const hitEntries = (e: Int32Array, atStart: boolean, atEnd: boolean): void => {
     for (let i = 0; i < e.length; i += 2) {
       const kind = e[i + 1];
       if (kind === 0) fire(e[i]);
-      else if (kind === 1) { if (start === 0) fire(e[i]); }
-      else if (kind === 2) { if (end === curLength) fire(e[i]); }
+      else if (kind === 1) { if (atStart) fire(e[i]); }
+      else if (kind === 2) { if (atEnd) fire(e[i]); }
       else {
-        // Regex prefilter literal found: run that regex once on the original text.
         const pid = e[i];
         if (gate[pid] !== epoch) {
           gate[pid] = epoch;
-          const re = regexOf[pid];
-          if (re !== null && re.test(curText)) fire(pid);
+          gates.gateRuns++;
+          if (kind === 3) {
+            const re = regexOf[pid];
+            if (re !== null && re.test(curText)) fire(pid);
+          } else if (evalDirect(preds[pid], curValue, curText, curLower)) fire(pid);
         }
       }
     }
+  };
+  const acHit = (pattern: number, start: number, end: number): void => {
+    hitEntries(curEntries[pattern], start === 0, end === curLength);
   };
 
   const runField = (f: FieldPlan, v: Exclude<Scalar, null>): void => {
@@ -320,10 +461,24 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
         for (const pid of f.rangePids) if (compareGeneral(preds[pid].op, v, preds[pid].value, !!preds[pid].cased, undefined, false, lower)) fire(pid);
       }
     }
+    if (f.small !== null) {
+      const text = (lower ??= s.toLowerCase());
+      curText = s;
+      curLower = text;
+      curValue = v;
+      gates.smallSetRuns++;
+      for (let i = 0; i < f.small.length; i++) {
+        const p = f.small[i].text;
+        if (text.includes(p)) hitEntries(f.small[i].entries, text.startsWith(p), text.endsWith(p));
+      }
+    }
+    if (f.pending !== null) buildAutomata(f);
     if (f.acs.length) {
       const text = (lower ??= s.toLowerCase());
       curLength = text.length;
       curText = s;
+      curLower = text;
+      curValue = v;
       for (let i = 0; i < f.acs.length; i++) {
         curEntries = f.acs[i].entries;
         f.acs[i].ac.search(text, acHit);
@@ -349,8 +504,9 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     if (!table) return [];
     stats.tableEvents++;
     if (++epoch === 0xffffffff) {
-      fired.fill(0); lazyAt.fill(0); gate.fill(0); ruleAt.fill(0);
-      entriesAt = 0; kwScanAt = 0;
+      fired.fill(0); lazyAt.fill(0); gate.fill(0); ruleAt.fill(0); fieldAt.fill(0);
+      entriesAt = 0;
+      for (const t of tables.values()) for (const g of t.kwGroups) g.scannedAt = 0;
       epoch = 1;
     }
     curEvent = event;
@@ -358,11 +514,26 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     aliasMap = undefined;
     index = table.index;
     candidates.length = 0;
-    for (const f of table.fields) {
-      const v = getField(f.name, f.lowerName);
-      if (v === undefined || v === null) continue;
-      stats.fieldRuns++;
-      runField(f, v);
+    // Walk the event's keys (a few dozen) rather than the table's fields (WinEvent: 160+),
+    // keeping getField's rule: the exact key wins, else the first key equal ignoring case.
+    const fields = event.fields;
+    const plans = table.fields;
+    for (const k in fields) {
+      if (!Object.hasOwn(fields, k)) continue;
+      const js: number[] | undefined = table.byLower.get(lowerKey(k));
+      if (js === undefined) continue;
+      const v = fields[k];
+      for (let x = 0; x < js.length; x++) {
+        const i: number = js[x];
+        if (fieldAt[i] === epoch) continue;
+        const name = plans[i].name;
+        // Not the exact key, and the exact key is present (even undefined): that one is used.
+        if (name !== k && Object.hasOwn(fields, name)) continue;
+        fieldAt[i] = epoch;
+        if (v === null || v === undefined) continue;
+        stats.fieldRuns++;
+        runField(plans[i], v);
+      }
     }
     for (const r of table.always) if (ruleAt[r] !== epoch) { ruleAt[r] = epoch; candidates.push(r); }
     if (candidates.length > 1) candidates.sort((a, b) => a - b);
@@ -386,6 +557,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   return {
     compiled,
     stats,
+    fastPaths: gates,
     match: (event) => run(event).map((r) => matchOf(rules[r])),
     matchIds: (event) => run(event).map((r) => rules[r].id),
     truePredicates(event) {

@@ -41,6 +41,23 @@ export function globRegExp(pattern: string): RegExp {
   return new RegExp(`^${src}$`, 'u');
 }
 
+/** The longest run of plain ASCII characters every match of a glob contains, lowercased
+ *  (a prefilter for the case-folded automaton; '' when there is none). */
+export function globLiteral(pattern: string): string {
+  let best = '';
+  let cur = '';
+  for (let i = 0; i <= pattern.length; i++) {
+    let c: string | undefined = pattern[i];
+    if (c === '\\' && i + 1 < pattern.length && '*?\\'.includes(pattern[i + 1])) c = pattern[++i];
+    else if (c === '*' || c === '?') c = undefined;
+    if (c === undefined || c.charCodeAt(0) > 127) {
+      if (cur.length > best.length) best = cur;
+      cur = '';
+    } else cur += c;
+  }
+  return best.toLowerCase();
+}
+
 /** Anything outside "ims" is ignored; an invalid pattern never matches (null). */
 export function safeRegExp(pattern: string, flags = ''): RegExp | null {
   try {

@@ -1,0 +1,107 @@
+// Differential tests for the table matcher's fast paths, each asserting with a counter that
+// the path actually ran: literal-gated regexes and direct predicates (globs, cased
+// substrings), indexOf for small pattern sets, lazily built automata, field lookup by
+// walking the event's keys (names differing only in case, undefined/null values), and
+// keyword groups with the alternation prefilter (ASCII and non-ASCII text, Kelvin sign).
+
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import type { Expr, LunaEvent, Policy, RuleDecl, Scalar } from '../../../policy/ast.ts';
+import { compilePolicies } from '../../../compiler/index.ts';
+import { createTableMatcher } from '../../../runtime/tables/matcher.ts';
+import { createInterpreter } from '../../../runtime/interpreter/index.ts';
+import { globLiteral } from '../../../runtime/tables/values.ts';
+import { requiredLiteral } from '../../../compiler/regex-literal.ts';
+
+const FIELDS = ['CommandLine', 'Image', 'ParentImage', 'User'];
+// Literal pool: pieces the rules use and the events are built from.
+const PIECES = ['mimikatz', 'sekurlsa::', 'Compress-Archive', '-Path', 'c:\\windows\\', 'cmd.exe', '`', 'a`b', 'straße', 'İ', 'ü', 'x', 'EXE'];
+const GLOBS = ['*compress-archive*-path*', 'c:\\windows\\*\\cmd.exe', 'a?b*', '*`*`*', '*straße*', '*\\*x*', '?', '*mimi?atz*'];
+const REGEXES = ['\\w+`\\w+', '`[a-z]', 'a`b', '[a-z]+\\.exe$', 'sekurlsa::\\w*', 'İ.', 'x'];
+const KEYWORDS = ['sekurlsa::', 'mimikatz', 'Compress-Archive', 'KERBEROS::golden', 'straße', 'ü', 'cmd.exe'];
+
+const cmp = (field: string, op: 'glob' | 'regex' | 'contains' | 'startswith' | 'endswith', value: string, cased: boolean): Expr =>
+  ({ kind: 'cmp', field, op, values: [{ kind: 'str', value }], quant: 'any', cased });
+
+const leafArb: fc.Arbitrary<Expr> = fc.oneof(
+  fc.record({ f: fc.constantFrom(...FIELDS), v: fc.constantFrom(...GLOBS), c: fc.boolean() }).map(({ f, v, c }) => cmp(f, 'glob', v, c)),
+  fc.record({ f: fc.constantFrom(...FIELDS), v: fc.constantFrom(...REGEXES) }).map(({ f, v }) => cmp(f, 'regex', v, true)),
+  fc.record({ f: fc.constantFrom(...FIELDS), op: fc.constantFrom<'contains' | 'startswith' | 'endswith'>('contains', 'startswith', 'endswith'), v: fc.constantFrom(...PIECES), c: fc.boolean() })
+    .map(({ f, op, v, c }) => cmp(f, op, v, c)),
+  fc.subarray(KEYWORDS, { minLength: 1 }).map((ks): Expr => ({ kind: 'keyword', op: 'contains', values: ks.map((value) => ({ kind: 'str', value })), quant: 'any', cased: false })),
+);
+const exprArb: fc.Arbitrary<Expr> = fc.oneof(
+  { weight: 3, arbitrary: leafArb },
+  { weight: 2, arbitrary: fc.array(leafArb, { minLength: 2, maxLength: 3 }).map((a): Expr => ({ kind: 'and', args: a })) },
+  { weight: 2, arbitrary: fc.array(leafArb, { minLength: 2, maxLength: 3 }).map((a): Expr => ({ kind: 'or', args: a })) },
+  { weight: 1, arbitrary: fc.tuple(leafArb, leafArb).map(([a, b]): Expr => ({ kind: 'and', args: [a, { kind: 'not', arg: b }] })) },
+);
+
+const policiesArb: fc.Arbitrary<Policy[]> = fc.array(exprArb, { minLength: 1, maxLength: 8 }).map((exprs) => [{
+  kind: 'Policy', name: 'fast', version: '1.0.0', defaults: {}, lists: [], macros: [], correlations: [], tests: [], origin: 'luna',
+  rules: exprs.map((condition, i): RuleDecl => ({
+    id: `r${i}`, title: `rule ${i}`, tags: [], references: [], on: ['ProcessCreate'], condition, exceptions: [],
+    actions: [{ kind: 'alert' }], enabled: true, level: 'high',
+  })),
+}]);
+
+// Values: pieces glued together, case-mutated, with a Kelvin sign (lowercases to ASCII 'k').
+const valueArb: fc.Arbitrary<Scalar | undefined> = fc.oneof(
+  { weight: 8, arbitrary: fc.tuple(fc.array(fc.constantFrom(...PIECES, ' ', '-', 'zz'), { minLength: 1, maxLength: 5 }), fc.constantFrom('none', 'upper', 'lower', 'kelvin'))
+    .map(([ps, m]) => {
+      const v = ps.join('');
+      return m === 'upper' ? v.toUpperCase() : m === 'lower' ? v.toLowerCase() : m === 'kelvin' ? v.replace(/k/gi, '\u212a') : v;
+    }) },
+  { weight: 1, arbitrary: fc.constantFrom<Scalar>(null, 42, true) },
+  { weight: 1, arbitrary: fc.constant(undefined) },
+);
+const nameArb = (f: string) => fc.constantFrom(f, f, f, f.toLowerCase(), f.toUpperCase());
+const eventArb: fc.Arbitrary<LunaEvent> = fc.array(fc.tuple(fc.constantFrom(...FIELDS).chain(nameArb), valueArb), { minLength: 1, maxLength: 7 })
+  .map((pairs) => {
+    const fields: Record<string, Scalar> = {};
+    for (const [k, v] of pairs) fields[k] = v as Scalar; // undefined kept as an own property on purpose
+    return { type: 'ProcessCreate', fields };
+  });
+
+describe('table matcher fast paths ≡ reference interpreter', () => {
+  it('literal prefilters are necessary conditions', () => {
+    expect(globLiteral('*compress-archive*-path*')).toBe('compress-archive');
+    expect(globLiteral('a\\*b?cd')).toBe('a*b');
+    expect(globLiteral('*straße*')).toBe('stra');
+    expect(requiredLiteral('\\w+`(?:\\w+|-|.)`[\\w+|\\s]', '', 1)).toBe('`');
+    expect(requiredLiteral('\\w+`(?:\\w+|-|.)`[\\w+|\\s]')).toBeNull();
+  });
+
+  it('gated regexes/globs, small pattern sets, key walk and keyword groups agree', () => {
+    const total = { events: 0, matched: 0, gatedRegexes: 0, gatedDirect: 0, gateRuns: 0, smallSetRuns: 0, keywordScans: 0, keywordValues: 0, keywordAutomaton: 0, caseDup: 0 };
+    fc.assert(
+      fc.property(policiesArb, fc.array(eventArb, { minLength: 5, maxLength: 30 }), (policies, evs) => {
+        const { compiled } = compilePolicies(policies, { analyze: false });
+        const tm = createTableMatcher(compiled);
+        const ref = createInterpreter(policies);
+        for (const e of evs) {
+          const expected = ref.match(e);
+          expect(tm.match(e)).toEqual(expected);
+          total.events++;
+          if (expected.length) total.matched++;
+          const lower = Object.keys(e.fields).map((k) => k.toLowerCase());
+          if (new Set(lower).size < lower.length) total.caseDup++;
+        }
+        for (const k of ['gatedRegexes', 'gatedDirect', 'gateRuns', 'smallSetRuns', 'keywordScans', 'keywordValues', 'keywordAutomaton'] as const) total[k] += tm.fastPaths[k];
+      }),
+      { numRuns: Number(process.env.LUNA_DIFF_RUNS ?? 400), seed: Number(process.env.LUNA_DIFF_SEED ?? 20261122) },
+    );
+    console.log('fast paths:', JSON.stringify(total));
+    expect(total.matched / total.events).toBeGreaterThan(0.1);
+    expect(total.matched).toBeLessThan(total.events * 0.95);
+    expect(total.gatedRegexes).toBeGreaterThan(0);
+    expect(total.gatedDirect).toBeGreaterThan(0);
+    expect(total.gateRuns).toBeGreaterThan(100);
+    expect(total.smallSetRuns).toBeGreaterThan(100);
+    expect(total.keywordScans).toBeGreaterThan(100);
+    // The alternation prefilter rejected some values, and the automaton still ran on others.
+    expect(total.keywordAutomaton).toBeGreaterThan(0);
+    expect(total.keywordAutomaton).toBeLessThan(total.keywordValues);
+    expect(total.caseDup).toBeGreaterThan(50);
+  });
+});
