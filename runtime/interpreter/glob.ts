@@ -1,7 +1,6 @@
 // Sigma wildcards: `*` any run (also empty), `?` exactly one character, `\` escapes `*`, `?`
 // and `\`; a `\` before any other character (or at the end) is a literal backslash. So `\\*`
-// is a backslash followed by a wildcard, and `C:\Windows\*` is `C:\Windows\` then a wildcard.
-// Translated to an anchored RegExp once per pattern; the caller folds case beforehand.
+// is a backslash followed by a wildcard, while `C:\Windows\*` ends in an escaped, literal `*`.
 
 export type GlobToken = { kind: 'lit'; text: string } | { kind: 'star' } | { kind: 'one' };
 

@@ -19,6 +19,7 @@ interface Opts {
   placeholders?: string;
   summary: boolean;
   maxGroups?: string;
+  report: string[];
 }
 
 const collect = (v: string, prev: string[]) => [...prev, ...v.split(',').filter(Boolean)];
@@ -41,6 +42,7 @@ export function register(program: Command): void {
     .option('--placeholders <file>', 'values for Sigma %placeholders% (expand modifier)')
     .option('--max-groups <n>', 'correlation memory bound: open groups per correlation (default 100000)')
     .option('--no-summary', 'do not print the per-rule summary')
+    .option('--report <url>', 'also store detections in mysql://… or send them to nats://… (repeatable; idempotent, so re-hunting stores each once)', (v: string, p: string[]) => [...p, v], [])
     .addHelpText(
       'after',
       `
@@ -81,6 +83,10 @@ Examples:
         });
         const table: Parameters<typeof toTable>[0] = [];
         if (out === 'csv') sink.write(csvHeader() + '\n');
+        const { openReporter, reportHost } = await import('../../report/reporter.ts');
+        const { detectionMessage } = await import('../../report/messages.ts');
+        const reporters = await Promise.all(opts.report.map((url) => openReporter(url, { onDiagnostic: (d) => printDiagnostics([d], format) })));
+        const host = reportHost();
         const bar = progress('hunting');
         const summary = await runHunt({
           rules: opts.rules,
@@ -92,11 +98,21 @@ Examples:
           limits: opts.maxGroups ? { maxGroups: Number(opts.maxGroups) } : undefined,
           onProgress: (n) => bar.tick(n, 'events'),
           onDetection: (d) => {
+            for (const r of reporters) {
+              r.write(
+                detectionMessage(host, d.timestamp ?? new Date(0).toISOString(), {
+                  rule_id: d.rule_id, title: d.title, level: d.level ?? undefined, author: d.author ?? undefined,
+                  actions: ['hunt'], source_file: d.source_file, record: d.record, event_type: d.event_type ?? 'unknown',
+                  event: { event_record_id: d.event_record_id ?? null, tags: d.tags, correlation: d.correlation ?? null },
+                }),
+              );
+            }
             if (out === 'table') table.push(d);
             else sink.write((out === 'csv' ? toCsv(d) : toJsonl(d)) + '\n');
           },
         });
         bar.finish();
+        await Promise.all(reporters.map((r) => r.close()));
         if (out === 'table' && table.length) sink.write(toTable(table) + '\n');
         if (opts.out) await new Promise<void>((r) => (sink as NodeJS.WritableStream).end(r));
         // Input problems (unreadable files, broken records, rejected rules) go to stderr.
