@@ -26,7 +26,9 @@ export async function runPolicyCommand(file: string, opts: ScanCliOptions, forma
   if (loaded.diagnostics.length) printDiagnostics(loaded.diagnostics as Diagnostic[], dfmt, loaded.text !== undefined ? new Map([[file, loaded.text]]) : undefined);
   if (!loaded.policy) return EXIT_USAGE;
   const policy = loaded.policy;
-  if (!policy.stateDir) policy.stateDir = resolve(opts.stateDir ?? '.luna/scan-state');
+  // --state-dir beats the policy's state_dir, which beats the default.
+  if (opts.stateDir) policy.stateDir = resolve(opts.stateDir);
+  else if (!policy.stateDir) policy.stateDir = resolve('.luna/scan-state');
   if (opts.nmapProbes) policy.identify.nmapProbes = resolve(opts.nmapProbes);
 
   const rules = await loadScanRules(policy.rules);

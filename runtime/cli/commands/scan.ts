@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .option('--retries <n>', 'extra attempts for unanswered connects')
     .option('--workers <n>', 'worker threads (default: 2 for big scans)')
     .option('--show-closed', 'also print closed ports')
-    .option('--state-dir <dir>', 'where scan runs are stored for change detection', '.luna/scan-state')
+    .option('--state-dir <dir>', 'where scan runs are stored for change detection (overrides the policy; default .luna/scan-state)')
     .option('--nmap-probes <file>', 'also use a user-installed nmap-service-probes file (never shipped with Luna)')
     .option('--metrics', 'also collect host metrics (ad-hoc mode)')
     .option('--format <format>', 'human, json or jsonl (one line per open port)')
