@@ -64,8 +64,7 @@ async function loadPolicySources(path: string, opts: LoadOptions): Promise<Activ
   if (errors.length) throw new DiagnosticError(errors);
   if (!loaded.policies.length) fail('LUN8003', `no policies in ${path}`, path);
   const compiled = await compilePoliciesWithChecks(loaded.policies);
-  // Unknown event types the kernel knows (FileOpen) are not fatal; every other error is.
-  const cerrs = compiled.diagnostics.filter((d: Diagnostic) => d.severity === 'error' && !/'FileOpen'/.test(d.message));
+  const cerrs = compiled.diagnostics.filter((d: Diagnostic) => d.severity === 'error');
   if (cerrs.length) throw new DiagnosticError(cerrs);
   const text = [...loaded.sources.values()].join('\n');
   const canaries = loaded.policies.flatMap((p: Policy) =>
