@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The `luna` command line. Each command lives in commands/<name>.ts and registers itself;
-// heavy modules are imported inside actions so `luna --help` stays fast.
+// The `luna` command line. Each command lives in commands/<name>.ts and registers itself.
+// Only the command named on the command line is loaded (all of them for --help or a typo),
+// and heavy modules are imported inside actions, so start-up stays short.
 
 import { Command, CommanderError } from 'commander';
-import { COMMANDS } from './commands/index.ts';
+import { COMMAND_NAMES, loadCommand } from './commands/index.ts';
 import { EXIT_USAGE } from './exit-codes.ts';
 import { VERSION } from '../version.ts';
 
@@ -38,7 +39,18 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-for (const register of COMMANDS) register(program);
+/** The first word that is not a global option or its value: the command's name. */
+function commandWord(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--format') i++;
+    else if (!argv[i].startsWith('-')) return argv[i];
+  }
+  return undefined;
+}
+
+const word = commandWord(process.argv.slice(2));
+const named = COMMAND_NAMES.find((n) => n === word);
+for (const name of named && word !== 'help' ? [named] : COMMAND_NAMES) (await loadCommand(name))(program);
 
 try {
   await program.parseAsync(process.argv);
