@@ -1,7 +1,9 @@
 // Compiler benchmark: the table matcher against the reference interpreter on the same
 // events (events/s and ratio, measured side by side), compile time, bundle build and load
-// time — for a generated 3,000-rule Sysmon-shaped policy and, when present, the SigmaHQ
-// corpus. Medians over several runs. Run: node bench/compiler.bench.ts (or npm run bench).
+// time — for a generated 3,000-rule Sysmon-shaped policy and, when present, every SigmaHQ
+// Windows rule on every OTRF event (the issue's bar: ≥100,000 events/s on one core, ≥20× the
+// interpreter; bundle load < 200 ms for 3,000 rules). Medians over several runs; the
+// per-CPU-second figures are the ones to compare on the shared, loaded machine. Run: node bench/compiler.bench.ts (or npm run bench).
 
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -97,10 +99,13 @@ const genEvents = generateEvents(20000, 3000, 2);
 await benchPolicy('generated Sysmon-shaped policy', [gen], genEvents, genEvents.slice(0, 2000));
 
 const corpus = resolve(import.meta.dirname, '../../shared/corpus');
-if (existsSync(join(corpus, 'sigma/rules')) && !process.env.BENCH_SKIP_SIGMA) {
+const sigmaWindows = join(corpus, 'sigma/rules/rules/windows');
+if (existsSync(sigmaWindows) && existsSync(join(corpus, 'events/otrf')) && !process.env.BENCH_SKIP_SIGMA) {
+  // The issue's workload: every SigmaHQ Windows rule on every OTRF event (the whole set,
+  // not a sample: its mix of event types is what makes it hard).
   const { loadPolicies } = await import('../policy/load.ts');
   const { readEventsSync } = await import('../runtime/sources/index.ts');
-  const loaded = await loadPolicies([join(corpus, 'sigma/rules')]);
+  const loaded = await loadPolicies([sigmaWindows]);
   const events: LunaEvent[] = [];
   const { readdirSync, statSync } = await import('node:fs');
   const walk = (d: string, out: string[] = []): string[] => {
@@ -111,11 +116,18 @@ if (existsSync(join(corpus, 'sigma/rules')) && !process.env.BENCH_SKIP_SIGMA) {
     }
     return out;
   };
-  for (const f of walk(join(corpus, 'events/otrf')).slice(0, 6)) {
-    for (const batch of readEventsSync(f)) for (const s of batch) events.push(s.event);
-    if (events.length > 20000) break;
+  for (const f of walk(join(corpus, 'events/otrf'))) for (const batch of readEventsSync(f)) for (const s of batch) events.push(s.event);
+  // Matcher construction alone (what a bundle load pays besides verification).
+  const compiled = compilePolicies(loaded.policies).compiled;
+  const buildMs: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const c0 = process.cpuUsage();
+    createTableMatcher(compiled);
+    const c = process.cpuUsage(c0);
+    buildMs.push((c.user + c.system) / 1000);
   }
-  await benchPolicy('SigmaHQ rules on OTRF events', loaded.policies, events.slice(0, 20000), events.slice(0, 500));
+  console.log(`\nSigmaHQ Windows rules: createTableMatcher ${median(buildMs).toFixed(1)} ms CPU (median of ${RUNS}; automata are built on a field's first value)`);
+  await benchPolicy('SigmaHQ Windows rules on all OTRF events', loaded.policies, events, events.filter((_, i) => i % 8 === 0));
 } else {
   console.log('\n(SigmaHQ corpus benchmark skipped: corpus not found or BENCH_SKIP_SIGMA set)');
 }

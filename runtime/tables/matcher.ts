@@ -35,6 +35,8 @@ export interface FastPathCounters {
   keywordValues: number;
   keywordAutomaton: number;
   smallSetRuns: number;
+  deferredFields: number;
+  deferredRuns: number;
 }
 
 export interface ExplainedMatch {
@@ -99,6 +101,24 @@ interface TablePlan {
   kwGroups: KeywordGroup[];
   always: number[];
   index: (number[] | undefined)[];
+  /** Fields whose substring/regex/direct predicates include no index key of this table: that
+   *  part runs only when a candidate rule asks for one of them (once per event), so e.g.
+   *  ProcessAccess CallTrace or PowerShell ContextInfo is not scanned for every event. */
+  deferredPlans: FieldPlan[];
+  /** Predicate id → index in deferredPlans, or -1. */
+  deferredOf: Int32Array;
+  deferredAt: Uint32Array;
+}
+
+/** The predicate ids a plan's automata, small sets, regexes and direct list answer. */
+function scannedPids(plan: FieldPlan): number[] {
+  const out: number[] = [];
+  const add = (e: ArrayLike<number>) => { for (let i = 0; i < e.length; i += 2) out.push(e[i]); };
+  if (plan.pending) for (const [, es] of plan.pending) add(es);
+  if (plan.small) for (const x of plan.small) add(x.entries);
+  for (const r of plan.regex) out.push(r.pid);
+  out.push(...plan.direct);
+  return out;
 }
 
 function mapOf<K>(entries: [K, number[]][]): Map<K, number[]> | null {
@@ -230,7 +250,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
 
   const tables = new Map<string, TablePlan>();
   let maxFields = 0;
-  const gates: FastPathCounters = { gatedRegexes: 0, gatedDirect: 0, gateRuns: 0, keywordScans: 0, keywordValues: 0, keywordAutomaton: 0, smallSetRuns: 0 };
+  const gates: FastPathCounters = { gatedRegexes: 0, gatedDirect: 0, gateRuns: 0, keywordScans: 0, keywordValues: 0, keywordAutomaton: 0, smallSetRuns: 0, deferredFields: 0, deferredRuns: 0 };
   for (const [type, t] of Object.entries(compiled.tables)) {
     const index: (number[] | undefined)[] = new Array(nPreds);
     for (const [pid, rs] of t.index) index[pid] = rs;
@@ -256,7 +276,20 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
       kwGroups.push(g);
       for (const pids of g.pids) for (const pid of pids) kwGroupOf.set(pid, g);
     }
-    const fields = t.fields.map(([name, ft]) => fieldPlan(name, ft, preds, gates));
+    const isKey = new Set(t.index.map(([pid]) => pid));
+    const deferredPlans: FieldPlan[] = [];
+    const deferredOf = new Int32Array(nPreds).fill(-1);
+    const fields = t.fields.map(([name, ft]) => {
+      const plan = fieldPlan(name, ft, preds, gates);
+      const pids = scannedPids(plan);
+      if (!pids.length || pids.some((pid) => isKey.has(pid))) return plan;
+      // Split: the cheap lookups stay eager, the scanning part waits for a rule to ask.
+      const later: FieldPlan = { ...plan, exact: null, exactCased: null, numEq: null, lt: null, lte: null, gt: null, gte: null, rangePids: [], v4: null, v6: null };
+      for (const pid of pids) deferredOf[pid] = deferredPlans.length;
+      deferredPlans.push(later);
+      gates.deferredFields++;
+      return { ...plan, acs: [], pending: null, small: null, regex: [], direct: [] };
+    });
     const byLower = new Map<string, number[]>();
     fields.forEach((f, i) => {
       const a = byLower.get(f.lowerName);
@@ -265,7 +298,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     });
     maxFields = Math.max(maxFields, fields.length);
     tables.set(type, {
-      fields, byLower, always: t.always, index,
+      fields, byLower, always: t.always, index, deferredPlans, deferredOf, deferredAt: new Uint32Array(deferredPlans.length),
       kwGroupOf, kwGroups,
     });
   }
@@ -379,7 +412,19 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
 
   const getBit = (pid: number): boolean => {
     const kind = lazy[pid];
-    if (kind === 0) return fired[pid] === epoch;
+    if (kind === 0) {
+      if (fired[pid] === epoch) return true;
+      const t = curTable!;
+      const d = t.deferredOf[pid];
+      if (d < 0 || t.deferredAt[d] === epoch) return false;
+      t.deferredAt[d] = epoch;
+      const f = t.deferredPlans[d];
+      const v = getField(f.name, f.lowerName);
+      if (v === undefined || v === null) return false;
+      gates.deferredRuns++;
+      runField(f, v);
+      return fired[pid] === epoch;
+    }
     if (kind === 2) {
       if (lazyAt[pid] === epoch) return lazyVal[pid] === 1;
       const g = curTable?.kwGroupOf.get(pid);
@@ -506,6 +551,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     if (++epoch === 0xffffffff) {
       fired.fill(0); lazyAt.fill(0); gate.fill(0); ruleAt.fill(0); fieldAt.fill(0);
       entriesAt = 0;
+      for (const t of tables.values()) t.deferredAt.fill(0);
       for (const t of tables.values()) for (const g of t.kwGroups) g.scannedAt = 0;
       epoch = 1;
     }
