@@ -17,6 +17,8 @@ import type { ScanCliOptions } from '../cli/commands/scan.ts';
 import { AlertDeduper, appendAlerts, policyAlerts, ruleAlerts, type ScanAlert } from './alerts.ts';
 import { loadScanRules, type LoadedRules } from './rules.ts';
 import { humanTable, toLine } from './render.ts';
+import { openReporter, reportHost, type Reporter } from '../report/reporter.ts';
+import { scanRunMessages } from '../report/from-scan.ts';
 
 type Fmt = 'human' | 'json' | 'jsonl';
 
@@ -36,6 +38,7 @@ export async function runPolicyCommand(file: string, opts: ScanCliOptions, forma
   if (rules.diagnostics.some((d) => d.severity === 'error')) return EXIT_USAGE;
 
   const collector = policy.metrics.enabled ? new MetricsCollector({ diskPaths: policy.metrics.disks }) : undefined;
+  const reporters = await openReporters(opts.report ?? [], dfmt);
   const once = opts.once || !policy.schedule;
   let last = EXIT_OK;
   let stop = false;
@@ -46,7 +49,11 @@ export async function runPolicyCommand(file: string, opts: ScanCliOptions, forma
   process.once('SIGTERM', onSig);
   try {
     do {
-      const code = await oneRun(policy, rules, collector, format);
+      const code = await oneRun(policy, rules, collector, format, (run, fired) => {
+        if (reporters.length === 0) return;
+        const messages = scanRunMessages(reportHost(), run, fired);
+        for (const r of reporters) for (const m of messages) r.write(m);
+      });
       last = code;
       if (once || stop) break;
       const wait = nextDelay(policy);
@@ -56,8 +63,13 @@ export async function runPolicyCommand(file: string, opts: ScanCliOptions, forma
   } finally {
     process.removeListener('SIGINT', onSig);
     process.removeListener('SIGTERM', onSig);
+    await Promise.all(reporters.map((r) => r.close()));
   }
   return last;
+}
+
+async function openReporters(urls: string[], dfmt: 'human' | 'json'): Promise<Reporter[]> {
+  return Promise.all(urls.map((url) => openReporter(url, { onDiagnostic: (d) => printDiagnostics([d], dfmt) })));
 }
 
 function nextDelay(policy: ScanPolicy): number {
@@ -72,12 +84,19 @@ async function sleepUnless(ms: number, stopped: () => boolean): Promise<void> {
   while (!stopped() && Date.now() < until) await new Promise((r) => setTimeout(r, Math.min(250, until - Date.now())));
 }
 
-async function oneRun(policy: ScanPolicy, rules: LoadedRules, collector: MetricsCollector | undefined, format: Fmt): Promise<number> {
+async function oneRun(
+  policy: ScanPolicy,
+  rules: LoadedRules,
+  collector: MetricsCollector | undefined,
+  format: Fmt,
+  onRun: (run: PolicyRun, fired: ScanAlert[]) => void,
+): Promise<number> {
   const bar = progress(`scan ${policy.name}`);
   const run = await runPolicyOnce(policy, { stateDir: policy.stateDir, collector, blockMainThread: true, onProgress: (d, t) => bar.tick(d, `of ${t}`) });
   bar.finish();
   const alerts = raiseAlerts(policy, run, rules);
   if (policy.alerts.jsonl) appendAlerts(policy.alerts.jsonl, alerts.fired);
+  onRun(run, alerts.fired);
   print(policy, run, alerts, format);
   return run.deviations.length ? EXIT_FINDINGS : EXIT_OK;
 }

@@ -19,6 +19,7 @@ export interface ScanCliOptions {
   nmapProbes?: string;
   metrics?: boolean;
   format?: string;
+  report?: string[];
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -43,6 +44,7 @@ export function register(program: Command): void {
     .option('--state-dir <dir>', 'where scan runs are stored for change detection (overrides the policy; default .luna/scan-state)')
     .option('--nmap-probes <file>', 'also use a user-installed nmap-service-probes file (never shipped with Luna)')
     .option('--metrics', 'also collect host metrics (ad-hoc mode)')
+    .option('--report <url>', 'policy runs: store scans, changes, alerts and metrics in mysql://… or send them to nats://… (repeatable)', (v: string, p: string[] = []) => [...p, v])
     .option('--format <format>', 'human, json or jsonl (one line per open port)')
     .addHelpText(
       'after',
