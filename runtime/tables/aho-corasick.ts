@@ -160,44 +160,60 @@ export class AhoCorasick {
   }
 
   private scan(text: string, hit: (pattern: number, start: number, end: number) => void, ascii: Uint16Array, asciiOnly: boolean): boolean {
-    const { wide, dense, width, hasOut, outStart, outList, lengths } = this;
+    const { wide, dense, width, hasOut, outStart, outList, lengths, denseStates } = this;
     const hasWide = wide.size > 0;
-    let off = 0; // row offset of the current dense state, or -1 when in a deep state
-    let deep = 0; // the current deep state
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c >= 128 && asciiOnly) return false;
-      const col = c < 128 ? ascii[c] : hasWide ? (wide.get(c) ?? 0) : 0;
-      let st = -1;
-      if (off >= 0) {
-        const v = dense[off + col];
-        if (v >= 0) {
-          off = v >> 1;
-          if ((v & 1) === 0) continue;
-          st = off / width;
-        } else {
-          deep = st = -v - 1;
-          off = -1;
-          if (hasOut[st] === 0) continue;
-        }
+    const n = text.length;
+    let off = 0; // row offset of the current (dense) state
+    let i = 0;
+    while (i < n) {
+      // Hot loop: dense states without output, one array read per character.
+      let v = 0;
+      for (; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 128 && asciiOnly) return false;
+        v = dense[off + (c < 128 ? ascii[c] : hasWide ? (wide.get(c) ?? 0) : 0)];
+        if (v < 0 || (v & 1) !== 0) break;
+        off = v >> 1;
+      }
+      if (i >= n) break;
+      let st: number;
+      if (v >= 0) {
+        off = v >> 1;
+        st = off / width;
       } else {
-        const t = this.deepStep(deep, col);
-        if (t < this.denseStates) {
-          off = t * width;
-          if (hasOut[t] === 0) continue;
-        } else {
-          deep = t;
-          if (hasOut[t] === 0) continue;
+        // Deep (sparse) states: step until back in a dense one.
+        st = -v - 1;
+        for (;;) {
+          if (hasOut[st] !== 0) this.emit(st, i, hit);
+          if (++i >= n) return true;
+          const c = text.charCodeAt(i);
+          if (c >= 128 && asciiOnly) return false;
+          st = this.deepStep(st, c < 128 ? ascii[c] : hasWide ? (wide.get(c) ?? 0) : 0);
+          if (st < denseStates) break;
         }
-        st = t;
+        off = st * width;
+        if (hasOut[st] === 0) {
+          i++;
+          continue;
+        }
       }
       const b = outStart[st + 1];
       for (let k = outStart[st]; k < b; k++) {
         const p = outList[k];
         hit(p, i + 1 - lengths[p], i + 1);
       }
+      i++;
     }
     return true;
+  }
+
+  private emit(st: number, i: number, hit: (pattern: number, start: number, end: number) => void): void {
+    const { outStart, outList, lengths } = this;
+    const b = outStart[st + 1];
+    for (let k = outStart[st]; k < b; k++) {
+      const p = outList[k];
+      hit(p, i + 1 - lengths[p], i + 1);
+    }
   }
 
   /** Transition from a deep (sparse) state: explicit child, else along failure links. */
