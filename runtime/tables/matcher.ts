@@ -34,6 +34,7 @@ export interface FastPathCounters {
   keywordScans: number;
   keywordValues: number;
   keywordAutomaton: number;
+  keywordShort: number;
   smallSetRuns: number;
   deferredFields: number;
   deferredRuns: number;
@@ -81,6 +82,7 @@ interface FieldPlan {
 
 interface KeywordGroup {
   patterns: string[];
+  minLength: number;
   pids: number[][];
   /** Built on first use. */
   ac: AhoCorasick | null;
@@ -95,6 +97,8 @@ interface TablePlan {
   fields: FieldPlan[];
   /** Indices of the field plans by lowercased name (names may differ only in case). */
   byLower: Map<string, number[]>;
+  /** byLower by the key as spelled in events (one lookup per key instead of two). */
+  byKey: Map<string, number[] | null>;
   /** Keyword `contains` lists, one group per rule that introduces them: an event scans only
    *  the groups its candidate rules ask for (not every keyword of the event type). */
   kwGroupOf: Map<number, KeywordGroup>;
@@ -250,7 +254,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
 
   const tables = new Map<string, TablePlan>();
   let maxFields = 0;
-  const gates: FastPathCounters = { gatedRegexes: 0, gatedDirect: 0, gateRuns: 0, keywordScans: 0, keywordValues: 0, keywordAutomaton: 0, smallSetRuns: 0, deferredFields: 0, deferredRuns: 0 };
+  const gates: FastPathCounters = { gatedRegexes: 0, gatedDirect: 0, gateRuns: 0, keywordScans: 0, keywordValues: 0, keywordAutomaton: 0, keywordShort: 0, smallSetRuns: 0, deferredFields: 0, deferredRuns: 0 };
   for (const [type, t] of Object.entries(compiled.tables)) {
     const index: (number[] | undefined)[] = new Array(nPreds);
     for (const [pid, rs] of t.index) index[pid] = rs;
@@ -270,7 +274,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
       if (!byText.size) continue;
       const patterns = [...byText.keys()];
       const g: KeywordGroup = {
-        patterns, pids: patterns.map((k) => byText.get(k)!), ac: null, scannedAt: 0,
+        patterns, pids: patterns.map((k) => byText.get(k)!), ac: null, scannedAt: 0, minLength: Math.min(...patterns.map((k) => k.length)),
         re: patterns.every((k) => /^[\x00-\x7f]+$/.test(k)) ? new RegExp(patterns.map((k) => k.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'), 'i') : null,
       };
       kwGroups.push(g);
@@ -298,7 +302,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     });
     maxFields = Math.max(maxFields, fields.length);
     tables.set(type, {
-      fields, byLower, always: t.always, index, deferredPlans, deferredOf, deferredAt: new Uint32Array(deferredPlans.length),
+      fields, byLower, byKey: new Map(), always: t.always, index, deferredPlans, deferredOf, deferredAt: new Uint32Array(deferredPlans.length),
       kwGroupOf, kwGroups,
     });
   }
@@ -402,6 +406,11 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
       if (v === null || v === undefined) continue;
       const t = typeof v === 'string' ? v : String(v);
       gates.keywordValues++;
+      // Shorter than every pattern: nothing can occur (lowercasing lengthens only non-ASCII text).
+      if (t.length < g.minLength && !NON_ASCII.test(t)) {
+        gates.keywordShort++;
+        continue;
+      }
       if (re !== null && !re.test(t) && !NON_ASCII.test(t)) continue;
       gates.keywordAutomaton++;
       // Folded on the fly (no lowercased copy) unless the text is not ASCII.
@@ -566,8 +575,12 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     const plans = table.fields;
     for (const k in fields) {
       if (!Object.hasOwn(fields, k)) continue;
-      const js: number[] | undefined = table.byLower.get(lowerKey(k));
-      if (js === undefined) continue;
+      let js: number[] | null | undefined = table.byKey.get(k);
+      if (js === undefined) {
+        js = table.byLower.get(lowerKey(k)) ?? null;
+        if (table.byKey.size < 10_000) table.byKey.set(k, js);
+      }
+      if (js === null) continue;
       const v = fields[k];
       for (let x = 0; x < js.length; x++) {
         const i: number = js[x];
