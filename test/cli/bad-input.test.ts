@@ -5,6 +5,7 @@
 // file stays fast (independent spawns run side by side).
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,6 +86,9 @@ interface Case {
 }
 
 let dir = '';
+/** A loopback port this file holds open, to see `luna serve` meet EADDRINUSE. */
+let busyPort = 0;
+let busy: Server | undefined;
 const f = (name: string) => path.join(dir, name);
 
 function writeFixtures(): void {
@@ -200,6 +204,14 @@ const CASES: Case[] = [
   { name: 'agent --config: bad YAML', args: () => ['agent', '--config', f('agent-bad-yaml.yaml'), '--dry-run', '--state-dir', f('agent-state')], code: 2, lun: /LUN9101/, loc: () => new RegExp(esc(f('agent-bad-yaml.yaml'))) },
   // --- scan policy
   { name: 'scan: bad port range', args: () => ['scan', f('bad-ports.scan.yaml'), '--once', '--state-dir', f('scan-state')], code: 2, lun: /LUN7\d{3}/, loc: () => new RegExp(`${esc(f('bad-ports.scan.yaml'))}:3:\\d+`) },
+  // --- store, dashboard and fleet numbers: a coded usage error before anything connects
+  { name: 'serve: --port out of range', args: () => ['serve', '--port', '99999'], code: 2, lun: /LUN9005/, also: /--port/ },
+  { name: 'serve: --port not a number', args: () => ['serve', '--port', 'abc'], code: 2, lun: /LUN9005/, also: /--port/ },
+  { name: 'report: --hours not a number', args: () => ['report', '--hours', 'abc'], code: 2, lun: /LUN9005/, also: /--hours/ },
+  { name: 'ingest: --batch not a number', args: () => ['ingest', '--batch', 'abc', '--until-idle', '1'], code: 2, lun: /LUN9005/, also: /--batch/ },
+  { name: 'report: --db not a URL', args: () => ['report', '--db', 'garbage'], code: 2, lun: /LUN9001/ },
+  // A port that is taken: the listen error ends the process (it used to hang on the poll timer).
+  { name: 'serve: port already in use', args: () => ['serve', '--port', String(busyPort), '--db', 'mysql://root@127.0.0.1:3306/luna_bad_input'], code: 2, lun: /LUN\d{4}/, also: /EADDRINUSE/ },
   // --- nonexistent paths, one per command
   ...(
     [
@@ -303,6 +315,9 @@ let tornRun: Run | undefined;
 
 beforeAll(async () => {
   writeFixtures();
+  busy = createServer();
+  await new Promise<void>((ok) => busy!.listen(0, '127.0.0.1', ok));
+  busyPort = (busy.address() as { port: number }).port;
   await writeBundles();
   const torn = writeTornEvtx();
   const jobs: (() => Promise<Run>)[] = [
@@ -321,6 +336,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(() => {
+  busy?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -9,9 +9,16 @@ interface IngestCliOptions {
   tlsCa?: string;
   stream?: string;
   durable: string;
-  batch: number;
-  ackWait: number;
-  untilIdle?: number;
+  batch: string | number;
+  ackWait: string | number;
+  untilIdle?: string;
+}
+
+/** A whole-number option in [min, max], else a coded usage error (exit 2) naming the option. */
+function wholeNumber(name: string, raw: string | number, min: number, max: number): number {
+  const n = typeof raw === 'number' ? raw : /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new Error(`LUN9005: ${name} must be a whole number from ${min} to ${max} (got '${raw}')`);
+  return n;
 }
 
 export function register(program: Command): void {
@@ -24,19 +31,26 @@ export function register(program: Command): void {
     .option('--tls-ca <file>', 'CA bundle to verify the NATS server')
     .option('--stream <name>', 'JetStream stream name (default LUNA_REPORTS)')
     .option('--durable <name>', 'durable consumer name; ingesters with the same name share the load', 'luna-ingest')
-    .option('--batch <n>', 'messages per transaction', (v) => Number(v), 1000)
-    .option('--ack-wait <seconds>', 'redeliver a message not acknowledged within this time (when creating the consumer)', (v) => Number(v), 30)
-    .option('--until-idle <fetches>', 'exit after this many empty one-second fetches (default: run until SIGINT/SIGTERM)', (v) => Number(v))
+    .option('--batch <n>', 'messages per transaction', '1000')
+    .option('--ack-wait <seconds>', 'redeliver a message not acknowledged within this time (when creating the consumer)', '30')
+    .option('--until-idle <fetches>', 'exit after this many empty one-second fetches (default: run until SIGINT/SIGTERM)')
     .addHelpText('after', '\nAcknowledges each message only after its batch committed; a restart redelivers what was not\nacknowledged, and idempotent writes store it once.\n\nExamples:\n  luna ingest --db mysql://root@127.0.0.1/luna\n  luna ingest --until-idle 3 --format json')
     .action(
       action(async (opts: IngestCliOptions, cmd: Command) => {
         const format = formatOf(cmd);
+        // Checked before anything connects: a bad number is a usage error, not a silent NaN.
+        const batch = wholeNumber('--batch', opts.batch, 1, 100_000);
+        const ackWait = wholeNumber('--ack-wait', opts.ackWait, 1, 86_400);
+        const untilIdle = opts.untilIdle === undefined ? undefined : wholeNumber('--until-idle', opts.untilIdle, 1, 1_000_000);
         const { connectNats } = await import('../../fleet/nats.ts');
         const { ingest } = await import('../../fleet/ingester.ts');
         const { openPool, DEFAULT_DB_URL } = await import('../../store/connection.ts');
         const { migrateUp } = await import('../../store/migrations.ts');
         const pool = await openPool(opts.db ?? process.env.LUNA_DB ?? DEFAULT_DB_URL);
-        const nc = await connectNats({ url: opts.nats, credsFile: opts.creds, tlsCaFile: opts.tlsCa, name: 'luna-ingest' });
+        const nc = await connectNats({ url: opts.nats, credsFile: opts.creds, tlsCaFile: opts.tlsCa, name: 'luna-ingest' }).catch(async (err: unknown) => {
+          await pool.end(); // an open pool would keep the process alive after the error
+          throw err;
+        });
         const abort = new AbortController();
         const stop = () => abort.abort();
         process.once('SIGINT', stop);
@@ -46,9 +60,9 @@ export function register(program: Command): void {
           const stats = await ingest(nc, pool, {
             stream: opts.stream,
             durable: opts.durable,
-            batch: opts.batch,
-            ackWaitSec: opts.ackWait,
-            stopWhenIdle: opts.untilIdle,
+            batch,
+            ackWaitSec: ackWait,
+            stopWhenIdle: untilIdle,
             signal: abort.signal,
             onDiagnostic: (d) => printDiagnostics([d], format),
           });
