@@ -37,6 +37,18 @@ async function detections(): Promise<number> {
 
 beforeAll(async () => {
   nc = await connectNats();
+  // The default stream (LUNA_REPORTS, subjects luna.v1.>) overlaps every named stream, so once
+  // `luna ingest` or an agent reporting to NATS has run on this machine, this file cannot create
+  // its own stream. Say so plainly instead of failing later with "subjects overlap" and a timeout.
+  const jsm = await jetstreamManager(nc);
+  for await (const s of jsm.streams.list()) {
+    if (s.config.name !== stream && (s.config.subjects ?? []).some((sub) => sub === 'luna.v1.>' || sub === '>' || sub === 'luna.>')) {
+      throw new Error(
+        `NATS already has stream ${s.config.name} on ${s.config.subjects?.join(', ')}, which overlaps this test's stream ${stream}: ` +
+          'it was left by `luna ingest` / `luna agent --report nats://…` on this machine (runtime/fleet/nats.ts gives named streams subjects inside the default one)',
+      );
+    }
+  }
   pool = await openPool(dbUrl(dbName));
   await migrateUp(pool);
 });
@@ -45,7 +57,7 @@ afterAll(async () => {
   const jsm = await jetstreamManager(nc);
   await jsm.streams.delete(stream).catch(() => {});
   await nc.drain().catch(() => {});
-  await pool.end();
+  await pool?.end();
   await dropDb(dbName);
 });
 
