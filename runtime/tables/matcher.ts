@@ -448,7 +448,9 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     return lazyVal[pid] === 1;
   };
 
-  const evals: RuleEval[] = rules.map((r) => buildRuleEval(r, getBit));
+  // Rule programs become closures on a rule's first evaluation (load time: most rules of a
+  // large bundle are never a candidate on a given host).
+  const evals: (RuleEval | undefined)[] = new Array(rules.length);
   const matchOf = (r: CompiledRule): Match => {
     const m: Match = { ruleId: r.id, title: r.title, actions: r.actions };
     if (r.level !== undefined) m.level = r.level;
@@ -600,7 +602,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     const out: number[] = [];
     for (const r of candidates) {
       stats.rulesEvaluated++;
-      if (evals[r]()) out.push(r);
+      if ((evals[r] ??= buildRuleEval(rules[r], getBit))()) out.push(r);
     }
     stats.matches += out.length;
     return out;
