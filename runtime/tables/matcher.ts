@@ -78,6 +78,10 @@ interface FieldPlan {
   v4: CidrTrie | null;
   v6: CidrTrie | null;
   direct: number[];
+  /** Built on the field's first value (load time): the table's source and which part this
+   *  plan answers (all, the lookups only, or the scanning part only). */
+  src: FieldTable | null;
+  part: 'all' | 'lookups' | 'scan';
 }
 
 interface KeywordGroup {
@@ -114,15 +118,34 @@ interface TablePlan {
   deferredAt: Uint32Array;
 }
 
-/** The predicate ids a plan's automata, small sets, regexes and direct list answer. */
-function scannedPids(plan: FieldPlan): number[] {
+/** The predicate ids a field's automata, small sets, regexes and direct list answer. */
+function sourcePids(t: FieldTable): number[] {
   const out: number[] = [];
-  const add = (e: ArrayLike<number>) => { for (let i = 0; i < e.length; i += 2) out.push(e[i]); };
-  if (plan.pending) for (const [, es] of plan.pending) add(es);
-  if (plan.small) for (const x of plan.small) add(x.entries);
-  for (const r of plan.regex) out.push(r.pid);
-  out.push(...plan.direct);
+  for (const [, es] of t.patterns) for (const [pid] of es) out.push(pid);
+  for (const [pid] of t.regex) out.push(pid);
+  out.push(...t.direct);
   return out;
+}
+
+function stub(name: string, src: FieldTable, part: FieldPlan['part']): FieldPlan {
+  return {
+    name, lowerName: name.toLowerCase(), exact: null, exactCased: null, numEq: null, acs: [], pending: null, small: null, regex: [],
+    lt: null, lte: null, gt: null, gte: null, rangePids: [], v4: null, v6: null, direct: [], src, part,
+  };
+}
+
+/** Fill a stub in place with the structures of its part. */
+function prepare(f: FieldPlan, preds: Pred[], counters: FastPathCounters): void {
+  const built = fieldPlan(f.name, f.src!, preds, counters);
+  f.src = null;
+  if (f.part !== 'scan') {
+    f.exact = built.exact; f.exactCased = built.exactCased; f.numEq = built.numEq;
+    f.lt = built.lt; f.lte = built.lte; f.gt = built.gt; f.gte = built.gte; f.rangePids = built.rangePids;
+    f.v4 = built.v4; f.v6 = built.v6;
+  }
+  if (f.part !== 'lookups') {
+    f.pending = built.pending; f.small = built.small; f.regex = built.regex; f.direct = built.direct;
+  }
 }
 
 function mapOf<K>(entries: [K, number[]][]): Map<K, number[]> | null {
@@ -178,6 +201,8 @@ function fieldPlan(name: string, t: FieldTable, preds: Pred[], counters: FastPat
     v4: null,
     v6: null,
     direct,
+    src: null,
+    part: 'all',
   };
   // One automaton answers contains, startswith, endswith (anchoring checked on the hit) and
   // regex prefilter literals. (Per-length prefix/suffix hash maps measured slower here.)
@@ -284,15 +309,13 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     const deferredPlans: FieldPlan[] = [];
     const deferredOf = new Int32Array(nPreds).fill(-1);
     const fields = t.fields.map(([name, ft]) => {
-      const plan = fieldPlan(name, ft, preds, gates);
-      const pids = scannedPids(plan);
-      if (!pids.length || pids.some((pid) => isKey.has(pid))) return plan;
+      const pids = sourcePids(ft);
+      if (!pids.length || pids.some((pid) => isKey.has(pid))) return stub(name, ft, 'all');
       // Split: the cheap lookups stay eager, the scanning part waits for a rule to ask.
-      const later: FieldPlan = { ...plan, exact: null, exactCased: null, numEq: null, lt: null, lte: null, gt: null, gte: null, rangePids: [], v4: null, v6: null };
       for (const pid of pids) deferredOf[pid] = deferredPlans.length;
-      deferredPlans.push(later);
+      deferredPlans.push(stub(name, ft, 'scan'));
       gates.deferredFields++;
-      return { ...plan, acs: [], pending: null, small: null, regex: [], direct: [] };
+      return stub(name, ft, 'lookups');
     });
     const byLower = new Map<string, number[]>();
     fields.forEach((f, i) => {
@@ -490,6 +513,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   };
 
   const runField = (f: FieldPlan, v: Exclude<Scalar, null>): void => {
+    if (f.src !== null) prepare(f, preds, gates);
     const s = typeof v === 'string' ? v : String(v);
     // Lowercase once, and only when a structure needs it (numbers-only fields never do).
     // (Scanning raw all-ASCII text with A-Z folded in the automaton measured slower.)
