@@ -46,15 +46,31 @@ export async function connectNats(opts: NatsOptions = {}): Promise<NatsConnectio
   }
 }
 
+/**
+ * Every stream owns its own subject root, `luna.v1.reports.>` for the default one and
+ * `luna.v1.<NAME>.>` for others, so streams never overlap (JetStream refuses overlapping ones).
+ */
+function subjectRoot(stream: string): string {
+  return `${SUBJECT_PREFIX}.${stream === STREAM ? 'reports' : stream}`;
+}
+
 /** Creates the stream if missing (file storage, 2-minute de-duplication window). */
 export async function ensureStream(nc: NatsConnection, stream = STREAM): Promise<JetStreamManager> {
   const jsm = await jetstreamManager(nc);
+  const subjects = [`${subjectRoot(stream)}.>`];
+  let info;
   try {
-    await jsm.streams.info(stream);
+    info = await jsm.streams.info(stream);
   } catch {
+    info = undefined;
+  }
+  if (info) {
+    // A stream made by an older Luna may hold a wider subject; narrow it to its own root.
+    if (JSON.stringify(info.config.subjects) !== JSON.stringify(subjects)) await jsm.streams.update(stream, { ...info.config, subjects });
+  } else {
     await jsm.streams.add({
       name: stream,
-      subjects: [`${SUBJECT_PREFIX}.${stream === STREAM ? '' : stream + '.'}>`],
+      subjects,
       retention: RetentionPolicy.Limits,
       storage: StorageType.File,
       duplicate_window: 120_000_000_000, // nanoseconds
@@ -64,8 +80,8 @@ export async function ensureStream(nc: NatsConnection, stream = STREAM): Promise
   return jsm;
 }
 
-/** `luna.v1.<kind>.<host>` with the host made safe for a subject token. */
+/** `luna.v1.reports.<kind>.<host>` with the host made safe for a subject token. */
 export function subjectFor(kind: string, host: string, stream = STREAM): string {
   const token = host.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) || '_';
-  return `${SUBJECT_PREFIX}.${stream === STREAM ? '' : stream + '.'}${kind}.${token}`;
+  return `${subjectRoot(stream)}.${kind}.${token}`;
 }

@@ -37,18 +37,6 @@ async function detections(): Promise<number> {
 
 beforeAll(async () => {
   nc = await connectNats();
-  // The default stream (LUNA_REPORTS, subjects luna.v1.>) overlaps every named stream, so once
-  // `luna ingest` or an agent reporting to NATS has run on this machine, this file cannot create
-  // its own stream. Say so plainly instead of failing later with "subjects overlap" and a timeout.
-  const jsm = await jetstreamManager(nc);
-  for await (const s of jsm.streams.list()) {
-    if (s.config.name !== stream && (s.config.subjects ?? []).some((sub) => sub === 'luna.v1.>' || sub === '>' || sub === 'luna.>')) {
-      throw new Error(
-        `NATS already has stream ${s.config.name} on ${s.config.subjects?.join(', ')}, which overlaps this test's stream ${stream}: ` +
-          'it was left by `luna ingest` / `luna agent --report nats://…` on this machine (runtime/fleet/nats.ts gives named streams subjects inside the default one)',
-      );
-    }
-  }
   pool = await openPool(dbUrl(dbName));
   await migrateUp(pool);
 });
@@ -62,6 +50,15 @@ afterAll(async () => {
 });
 
 describe('fleet transport', () => {
+  it('keeps the default stream and named streams on disjoint subjects', async () => {
+    const { ensureStream, subjectFor, STREAM } = await import('../../../runtime/fleet/nats.ts');
+    const jsm = await ensureStream(nc, stream);
+    const mine = (await jsm.streams.info(stream)).config.subjects ?? [];
+    expect(mine).toEqual([`luna.v1.${stream}.>`]);
+    expect(subjectFor('detection', 'web-01.corp', STREAM)).toBe('luna.v1.reports.detection.web-01_corp');
+    expect(subjectFor('detection', 'web-01', stream)).toBe(`luna.v1.${stream}.detection.web-01`);
+  });
+
   it('de-duplicates re-sent messages at the broker and stores each once', async () => {
     const { ensureStream } = await import('../../../runtime/fleet/nats.ts');
     await ensureStream(nc, stream);

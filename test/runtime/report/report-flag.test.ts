@@ -40,7 +40,7 @@ describe('--report', () => {
     expect(printed.length).toBeGreaterThan(3);
     expect(luna(args).status).toBe(1);
     const rows = await query(db, 'SELECT rule_id, record FROM detections ORDER BY rule_id, record');
-    const key = (r: { rule_id: unknown; record: unknown }) => `${r.rule_id}#${Number(r.record)}`;
+    const key = (r: Record<string, unknown>) => `${String(r.rule_id)}#${Number(r.record)}`;
     expect(rows.map(key).sort()).toEqual(printed.map(key).sort());
   });
 
