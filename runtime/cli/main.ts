@@ -3,20 +3,23 @@
 // Only the command named on the command line is loaded (all of them for --help or a typo),
 // and heavy modules are imported inside actions, so start-up stays short.
 
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { COMMAND_NAMES, loadCommand } from './commands/index.ts';
 import { EXIT_USAGE } from './exit-codes.ts';
 import { VERSION } from '../version.ts';
 
+const argv = process.argv.slice(2);
+const jsonWanted = argv.some((a, i) => a === '--format=json' || (a === '--format' && argv[i + 1] === 'json'));
+
 const program = new Command('luna')
   .description(
     'Luna — policy-as-code for endpoint monitoring, enforcement and scanning.\n\n' +
-      'Write rules in .luna (or import Sigma, Sysmon XML, MoonMon YAML), check and test them,\n' +
+      'Write rules in .luna (or import Sigma, Sysmon XML, MoonMon YAML), check and test them, ' +
       'compile them into signed bundles, hunt through logs, run the agent, scan networks.',
   )
   .version(VERSION, '-V, --version')
-  .option('--format <format>', 'output format: human or json', 'human')
-  .showHelpAfterError('(run with --help for usage)')
+  .addOption(new Option('--format <format>', 'output format').choices(['human', 'json']).default('human'))
+  .showHelpAfterError(jsonWanted ? false : '(run with --help for usage)')
   .exitOverride()
   .addHelpText(
     'after',
@@ -39,6 +42,17 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// Usage errors (unknown option, missing argument…) carry a stable code like every other
+// diagnostic, and are JSON when JSON was asked for. Subcommands inherit this setting.
+program.configureOutput({
+  outputError: (text, write) => {
+    const message = text.replace(/^error: /, '').trim();
+    if (!message) return;
+    if (jsonWanted) write(JSON.stringify({ code: 'LUN0002', severity: 'error', message }) + '\n');
+    else write(message.startsWith('(') ? `${message}\n` : `error LUN0002: ${message}\n`);
+  },
+});
+
 /** The first word that is not a global option or its value: the command's name. */
 function commandWord(argv: string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
@@ -48,7 +62,7 @@ function commandWord(argv: string[]): string | undefined {
   return undefined;
 }
 
-const word = commandWord(process.argv.slice(2));
+const word = commandWord(argv);
 const named = COMMAND_NAMES.find((n) => n === word);
 for (const name of named && word !== 'help' ? [named] : COMMAND_NAMES) (await loadCommand(name))(program);
 

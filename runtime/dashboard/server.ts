@@ -177,10 +177,15 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   }, pollMs);
 
   const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(opts.port ?? 8080, host, () => ok());
-  });
+  try {
+    await new Promise<void>((ok, fail) => {
+      server.once('error', fail);
+      server.listen(opts.port ?? 8080, host, () => ok());
+    });
+  } catch (err) {
+    clearInterval(poll); // a port in use must end the command, not leave the poller running
+    throw err;
+  }
   const port = (server.address() as { port: number }).port;
   return {
     server,

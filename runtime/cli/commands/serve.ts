@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { action } from '../output.ts';
-import { EXIT_USAGE } from '../exit-codes.ts';
 
 interface ServeOptions {
   db?: string;
@@ -39,11 +38,8 @@ export function register(program: Command): void {
         // process alive with nothing to serve (a hang instead of exit 2).
         try {
           await migrateUp(pool);
-          const dash = await startDashboard({ pool, token, host: opts.host, port }).catch((err: unknown) => {
-            // startDashboard leaves its live-update poll timer running when listen fails
-            // (EADDRINUSE, EACCES): without this unref'd fallback the process would hang after
-            // printing the error. Harmless once that timer is cleared on failure.
-            setTimeout(() => process.exit(process.exitCode ?? EXIT_USAGE), 200).unref();
+          const dash = await startDashboard({ pool, token, host: opts.host, port }).catch((err: NodeJS.ErrnoException) => {
+            if (err.code === 'EADDRINUSE' || err.code === 'EACCES') throw new Error(`LUN9006: cannot listen on ${opts.host}:${port}: ${err.code}`);
             throw err;
           });
           process.stdout.write(`Luna dashboard on ${dash.url}\n`);

@@ -35,11 +35,20 @@ Examples:
       action(async (bundle: string, opts: VerifyOpts, cmd: Command) => {
         const { verifyBundle } = await import('../../bundle/load.ts');
         const format = formatOf(cmd);
+        // A garbled --min-revision must not silently switch rollback protection off.
+        const whole = (v: string | undefined, name: string): number | undefined => {
+          if (v === undefined) return undefined;
+          const n = Number(v);
+          if (v.trim() === '' || !Number.isSafeInteger(n) || n < 0) throw new Error(`LUN4019: ${name} must be a whole number ≥ 0, not '${v}'`);
+          return n;
+        };
+        const now = opts.now !== undefined ? new Date(opts.now) : undefined;
+        if (now && Number.isNaN(now.getTime())) throw new Error(`LUN4019: --now must be an ISO date/time, not '${opts.now}'`);
         const r = verifyBundle(bundle, {
           publicKey: opts.pub,
-          minRevision: opts.minRevision !== undefined ? Number(opts.minRevision) : undefined,
-          maxBytes: opts.maxBytes !== undefined ? Number(opts.maxBytes) : undefined,
-          now: opts.now ? new Date(opts.now) : undefined,
+          minRevision: whole(opts.minRevision, '--min-revision'),
+          maxBytes: whole(opts.maxBytes, '--max-bytes'),
+          now,
         });
         if (format === 'json') {
           printJson({
