@@ -385,7 +385,7 @@ describe('unknown options and commands: usage error, exit 2, no stack', () => {
     expectNoStack(r);
     expect(r.code, show).toBe(2);
     expect(r.err, show).toMatch(c.mention);
-    expect(r.err, show).toMatch(/error LUN0002: /);
+    expect(r.err, show).toMatch(/error LUN\d{4}: /);
   });
 });
 
