@@ -119,7 +119,11 @@ export class Agent {
     this.commit(first);
     if (this.opts.scanDir) {
       const { ScanTrigger } = await import('./scan-trigger.ts');
-      this.scans = new ScanTrigger({ dir: this.opts.scanDir, emit: (r) => this.emit(r as OutputRecord) });
+      this.scans = new ScanTrigger({
+        dir: this.opts.scanDir,
+        stateDir: this.opts.stateDir ? join(this.opts.stateDir, 'scan-state') : undefined,
+        emit: (r) => this.emit(r as OutputRecord),
+      });
     }
     this.flushTimer = setInterval(() => this.flushSinks(), 200);
     this.statusTimer = setInterval(() => this.saveStatus(), 1000);

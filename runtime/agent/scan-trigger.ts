@@ -6,10 +6,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 export interface ScanTriggerOptions {
   dir: string;
+  /** Where the scans keep their runs for change detection (default: a folder under the OS temp dir). */
+  stateDir?: string;
   emit: (rec: { Event: string; [k: string]: unknown }) => void;
   /** Same policy and target at most once per this many ms (default 60 s). */
   minIntervalMs?: number;
@@ -52,7 +55,8 @@ export class ScanTrigger {
       return;
     }
     this.last.set(key, now);
-    const args = [MAIN, 'scan', file, '--once', '--format', 'jsonl', ...(target ? ['--target', target] : [])];
+    const stateDir = this.opts.stateDir ?? join(tmpdir(), 'luna-agent-scan-state');
+    const args = [MAIN, 'scan', file, '--once', '--format', 'jsonl', '--state-dir', stateDir, ...(target ? ['--target', target] : [])];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.running.add(child);
     this.started.push(key);

@@ -18,7 +18,7 @@ const program = new Command('luna')
       'compile them into signed bundles, hunt through logs, run the agent, scan networks.',
   )
   .version(VERSION, '-V, --version')
-  .addOption(new Option('--format <format>', 'output format').choices(['human', 'json']).default('human'))
+  .addOption(new Option('--format <format>', 'output format (jsonl: one JSON object per line, where a command supports it)').choices(['human', 'json', 'jsonl']).default('human'))
   .showHelpAfterError(jsonWanted ? false : '(run with --help for usage)')
   .exitOverride()
   .addHelpText(

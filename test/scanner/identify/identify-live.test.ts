@@ -177,6 +177,6 @@ describe('servers this test starts', () => {
     ]);
     expect(m.get(`127.0.0.1:${a.port}`)?.service).toBe('http');
     expect(m.get(`127.0.0.1:${b.port}`)?.service).toBe('minecraft');
-    expect(performance.now() - t0).toBeLessThan(15000);
+    expect(performance.now() - t0).toBeLessThan(30_000);
   }, 30000);
 });
