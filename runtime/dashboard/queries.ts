@@ -2,6 +2,7 @@
 // walks an index created by the migrations, so answers stay fast on a large store.
 
 import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { inTransaction } from '../store/transaction.ts';
 
 export const SEVERITIES = ['informational', 'low', 'medium', 'high', 'critical'] as const;
 export const ALERT_STATES = ['open', 'acknowledged', 'closed'] as const;
@@ -104,28 +105,17 @@ export async function listAlerts(pool: Pool, f: AlertFilter): Promise<AlertRow[]
 /** Moves an alert to a new state (and its counters with it); false when no such alert exists. */
 export async function setAlertState(pool: Pool, id: number, state: AlertState, note?: string): Promise<boolean> {
   if (!(ALERT_STATES as readonly string[]).includes(state)) throw new Error(`LUN9030: unknown alert state ${state}`);
-  const conn = await pool.getConnection();
-  try {
-    await conn.beginTransaction();
+  return inTransaction(pool, async (conn) => {
     const [found] = await conn.execute<RowDataPacket[]>('SELECT state, severity FROM alerts WHERE id = ? FOR UPDATE', [id]);
     const current = found[0] as { state: AlertState; severity: string } | undefined;
-    if (!current) {
-      await conn.rollback();
-      return false;
-    }
+    if (!current) return false;
     await conn.execute('UPDATE alerts SET state = ?, state_changed_at = ?, state_note = ? WHERE id = ?', [state, new Date(), note?.slice(0, 1024) ?? null, id]);
     if (current.state !== state) {
       await conn.execute('UPDATE alert_counts SET n = n - 1 WHERE state = ? AND severity = ?', [current.state, current.severity]);
       await conn.execute('INSERT INTO alert_counts (state, severity, n) VALUES (?, ?, 1) ON DUPLICATE KEY UPDATE n = n + 1', [state, current.severity]);
     }
-    await conn.commit();
     return true;
-  } catch (err) {
-    await conn.rollback().catch(() => {});
-    throw err;
-  } finally {
-    conn.release();
-  }
+  });
 }
 
 export async function detection(pool: Pool, msgId: string): Promise<Record<string, unknown> | undefined> {

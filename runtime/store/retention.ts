@@ -3,6 +3,7 @@
 // Open and acknowledged alerts are kept whatever their age; only closed ones expire.
 
 import type { Pool } from 'mysql2/promise';
+import { inTransaction } from './transaction.ts';
 
 const PRUNABLE: ReadonlyArray<{ table: string; where: string }> = [
   { table: 'detections', where: 'ts < ?' },
@@ -30,20 +31,12 @@ export async function pruneOlderThan(pool: Pool, days: number, batch = 5000): Pr
   const [sevs] = await pool.query("SELECT severity FROM alert_counts WHERE state = 'closed'");
   for (const { severity } of sevs as Array<{ severity: string }>) {
     for (;;) {
-      const conn = await pool.getConnection();
-      let n = 0;
-      try {
-        await conn.beginTransaction();
+      const n = await inTransaction(pool, async (conn) => {
         const [res] = await conn.execute(`DELETE FROM alerts WHERE state = 'closed' AND severity = ? AND ts < ? ORDER BY ts LIMIT ${batch}`, [severity, cutoff]);
-        n = (res as { affectedRows: number }).affectedRows;
-        await conn.execute("UPDATE alert_counts SET n = n - ? WHERE state = 'closed' AND severity = ?", [n, severity]);
-        await conn.commit();
-      } catch (err) {
-        await conn.rollback().catch(() => {});
-        throw err;
-      } finally {
-        conn.release();
-      }
+        const removed = (res as { affectedRows: number }).affectedRows;
+        await conn.execute("UPDATE alert_counts SET n = n - ? WHERE state = 'closed' AND severity = ?", [removed, severity]);
+        return removed;
+      });
       deleted.alerts += n;
       if (n < batch) break;
     }

@@ -5,6 +5,7 @@
 
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import type { ReportMessage } from '../report/messages.ts';
+import { inTransaction } from './transaction.ts';
 
 type Row = unknown[];
 
@@ -182,18 +183,10 @@ export async function writeMessages(pool: Pool, messages: readonly ReportMessage
 }
 
 async function writeOnce(pool: Pool, batches: TableBatch[]): Promise<void> {
-  const conn = await pool.getConnection();
-  try {
-    await conn.beginTransaction();
+  await inTransaction(pool, async (conn) => {
     for (const b of batches) {
       if (b.table === 'alerts') await insertAlerts(conn, b);
       else await insert(conn, b);
     }
-    await conn.commit();
-  } catch (err) {
-    await conn.rollback().catch(() => {});
-    throw err;
-  } finally {
-    conn.release();
-  }
+  });
 }
