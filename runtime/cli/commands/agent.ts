@@ -4,8 +4,8 @@
 import type { Command } from 'commander';
 import { action, formatOf, printJson } from '../output.ts';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes.ts';
+import { repeatable } from '../repeatable.ts';
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function register(program: Command): void {
   const agent = program
@@ -16,15 +16,15 @@ export function register(program: Command): void {
     .option('--scope-cgroup <path>', 'limit monitoring and enforcement to this cgroup v2 subtree')
     .option('--dry-run', 'evaluate and report what would have been blocked; block nothing')
     .option('--enforce-system-wide', 'enforce outside any scope cgroup (production hosts only)')
-    .option('--fanotify-dir <dir>', 'enforce file-open/exec blocks with fanotify on this directory (repeatable)', collect)
+    .option('--fanotify-dir <dir>', 'enforce file-open/exec blocks with fanotify on this directory (repeatable)', repeatable)
     .option('--jsonl <file>', 'write events as JSON lines to this file')
     .option('--rotate-size <bytes>', 'rotate the JSON lines file at this size', (v) => Number(v))
     .option('--rotate-count <n>', 'rotated JSON lines files to keep', (v) => Number(v))
     .option('--stdout', 'write events as JSON lines to stdout')
-    .option('--report <url>', 'send detections and activations to mysql://… or nats://… (repeatable)', collect)
+    .option('--report <url>', 'send detections and activations to mysql://… or nats://… (repeatable)', repeatable)
     .option('--state-dir <dir>', 'status file and last-known-good slots', '/run/luna')
     .option('--scan-dir <dir>', 'scan policies the scan action runs (<name>.scan.yaml)')
-    .option('--key <file>', 'pinned public key bundles must be signed with (repeatable)', collect)
+    .option('--key <file>', 'pinned public key bundles must be signed with (repeatable)', repeatable)
     .option('--allow-unsigned', 'accept bundles without a pinned key (signature not enforced)')
     .option('--bpf-stats', 'measure kernel time per BPF program (shown by `luna agent status`)')
     .option('--capabilities', 'print what this kernel supports and which mechanism each action uses, then exit')

@@ -1,17 +1,14 @@
 // `luna eval`: evaluate events against rules, one JSON verdict line per event.
 import type { Command } from 'commander';
 import { action, formatOf } from '../output.ts';
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
+import { repeatable } from '../repeatable.ts';
 
 export function register(program: Command): void {
   program
     .command('eval')
     .description('evaluate events against rules, one JSON verdict per event')
     .argument('[events...]', "NDJSON event files ('-' or none: stdin)")
-    .requiredOption('-r, --rules <path>', 'policy file/directory (repeatable) or one compiled .lbundle', collect)
+    .requiredOption('-r, --rules <path>', 'policy file/directory (repeatable) or one compiled .lbundle', repeatable)
     .option('--engine <engine>', 'interp or tables (policy sources only; a .lbundle always uses tables)', 'interp')
     .option('--public-key <file>', 'with a .lbundle: require a valid signature by this Ed25519 public key (PEM)')
     .addHelpText(

@@ -1,10 +1,7 @@
 // `luna explain`: show clause by clause why a rule matched an event or not.
 import type { Command } from 'commander';
 import { action, formatOf } from '../output.ts';
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
+import { repeatable } from '../repeatable.ts';
 
 export function register(program: Command): void {
   program
@@ -13,7 +10,7 @@ export function register(program: Command): void {
     .argument('[paths...]', 'policy files or directories holding the rule')
     .requiredOption('--rule <id>', 'the rule id')
     .requiredOption('--event <file>', "the event: a JSON file, or NDJSON with --line ('-' = stdin)")
-    .option('-r, --rules <path>', 'policy file or directory (repeatable; same as the positional paths)', collect)
+    .option('-r, --rules <path>', 'policy file or directory (repeatable; same as the positional paths)', repeatable)
     .option('--line <n>', 'which line of an NDJSON event file (1-based; default: the first event)')
     .option('--type <type>', 'event type, overriding EventType/EventID classification')
     .addHelpText(

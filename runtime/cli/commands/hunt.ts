@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { action, formatOf, printDiagnostics } from '../output.ts';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../exit-codes.ts';
+import { repeatable } from '../repeatable.ts';
 
 interface Opts {
   rules: string[];
@@ -38,11 +39,11 @@ export function register(program: Command): void {
     .option('--since <time>', 'only events at or after this ISO time')
     .option('--until <time>', 'only events at or before this ISO time')
     .option('--matcher <kind>', 'auto (table matcher, else interpreter), tables or interpreter', 'auto')
-    .option('--pipeline <file>', 'extra Sigma logsource/field mapping pipeline (repeatable)', (v: string, p: string[]) => [...p, v], [])
+    .option('--pipeline <file>', 'extra Sigma logsource/field mapping pipeline (repeatable)', repeatable, [])
     .option('--placeholders <file>', 'values for Sigma %placeholders% (expand modifier)')
     .option('--max-groups <n>', 'correlation memory bound: open groups per correlation (default 100000)')
     .option('--no-summary', 'do not print the per-rule summary')
-    .option('--report <url>', 'also store detections in mysql://… or send them to nats://… (repeatable; idempotent, so re-hunting stores each once)', (v: string, p: string[]) => [...p, v], [])
+    .option('--report <url>', 'also store detections in mysql://… or send them to nats://… (repeatable; idempotent, so re-hunting stores each once)', repeatable, [])
     .addHelpText(
       'after',
       `

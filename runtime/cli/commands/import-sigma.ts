@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { action, formatOf, printDiagnostics, printJson } from '../output.ts';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../exit-codes.ts';
+import { repeatable } from '../repeatable.ts';
 
 interface Opts {
   output?: string;
@@ -14,7 +15,6 @@ interface Opts {
   verbose?: boolean;
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
 
 export function register(importCmd: Command): void {
   importCmd
@@ -23,7 +23,7 @@ export function register(importCmd: Command): void {
     .argument('<paths...>', 'Sigma .yml/.yaml files or directories (walked recursively)')
     .option('-o, --output <path>', 'a .luna file (one input file), a directory (one .luna per Sigma file), or .json for the AST; default: stdout')
     .option('--report <file>', 'write the fidelity report as JSON: {"rules": [{path, id, status, reasons}], "summary"}')
-    .option('--pipeline <file>', 'extra logsource/field mapping pipeline (YAML, repeatable; see docs/sigma.md)', collect, [])
+    .option('--pipeline <file>', 'extra logsource/field mapping pipeline (YAML, repeatable; see docs/sigma.md)', repeatable, [])
     .option('--placeholders <file>', 'values for %placeholders% used with the expand modifier (YAML map name → list)')
     .option('--strict', 'exit 1 when any rule was rejected or imported with a warning')
     .option('-v, --verbose', 'also print the warnings of rules that were imported with warnings')

@@ -3,6 +3,7 @@
 
 import type { Command } from 'commander';
 import { action } from '../output.ts';
+import { repeatable } from '../repeatable.ts';
 
 export interface ScanCliOptions {
   target?: string[];
@@ -44,7 +45,7 @@ export function register(program: Command): void {
     .option('--state-dir <dir>', 'where scan runs are stored for change detection (overrides the policy; default .luna/scan-state)')
     .option('--nmap-probes <file>', 'also use a user-installed nmap-service-probes file (never shipped with Luna)')
     .option('--metrics', 'also collect host metrics (ad-hoc mode)')
-    .option('--report <url>', 'policy runs: store scans, changes, alerts and metrics in mysql://… or send them to nats://… (repeatable)', (v: string, p: string[] = []) => [...p, v])
+    .option('--report <url>', 'policy runs: store scans, changes, alerts and metrics in mysql://… or send them to nats://… (repeatable)', repeatable)
     .option('--format <format>', 'human, json or jsonl (one line per open port)')
     .addHelpText(
       'after',
