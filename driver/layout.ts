@@ -118,20 +118,21 @@ export function portKey(gen: number, cls: number, port: number): Buffer {
   return b;
 }
 
-export function v4Key(gen: number, addr: Buffer, bits: number): Buffer {
-  const b = Buffer.alloc(12);
+/** LPM key: prefix length (the generation byte counts as 8 bits), generation, address bytes. */
+function addrKey(gen: number, addr: Buffer, bits: number, addrBytes: number, keyBytes: number): Buffer {
+  const b = Buffer.alloc(keyBytes);
   b.writeUInt32LE(8 + bits, 0);
   b[4] = gen;
-  addr.copy(b, 5, 0, 4);
+  addr.copy(b, 5, 0, addrBytes);
   return b;
 }
 
+export function v4Key(gen: number, addr: Buffer, bits: number): Buffer {
+  return addrKey(gen, addr, bits, 4, 12);
+}
+
 export function v6Key(gen: number, addr: Buffer, bits: number): Buffer {
-  const b = Buffer.alloc(24);
-  b.writeUInt32LE(8 + bits, 0);
-  b[4] = gen;
-  addr.copy(b, 5, 0, 16);
-  return b;
+  return addrKey(gen, addr, bits, 16, 24);
 }
 
 /** Linux's kernel-internal dev_t (MKDEV: major << 20 | minor) from a user-space st_dev. */

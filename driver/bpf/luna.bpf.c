@@ -319,6 +319,16 @@ static long arg_len(__u32 i, struct arg_ctx *a)
 	return 0;
 }
 
+/* The executed file of an exec event: its path, inode and device (exec and LSM hooks alike). */
+static __always_inline void fill_exec_file(struct scratch *s, struct event *e, struct file *f, __u32 *fl)
+{
+	struct path fp;
+	BPF_CORE_READ_INTO(&fp, f, f_path);
+	e->path_len = walk_path(s, fp.dentry, fp.mnt, e->path, fl);
+	e->ino = BPF_CORE_READ(f, f_inode, i_ino);
+	e->dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(luna_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -329,11 +339,7 @@ int BPF_PROG(luna_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	fill_hdr(e, EV_EXEC, cc.g);
 	struct file *f = BPF_CORE_READ(bprm, file);
 	__u32 fl = 0;
-	struct path fp;
-	BPF_CORE_READ_INTO(&fp, f, f_path);
-	e->path_len = walk_path(s, fp.dentry, fp.mnt, e->path, &fl);
-	e->ino = BPF_CORE_READ(f, f_inode, i_ino);
-	e->dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	fill_exec_file(s, e, f, &fl);
 	/* the script behind an interpreter (#!): its inode is checked too */
 	struct file *ex = BPF_CORE_READ(bprm, executable);
 	__u64 xino = 0, xdev = 0;
@@ -420,11 +426,7 @@ int BPF_PROG(luna_lsm_exec, struct linux_binprm *bprm, int ret)
 	fill_hdr(e, EV_EXEC, cc.g);
 	struct file *f = BPF_CORE_READ(bprm, file);
 	__u32 fl = 0;
-	struct path fp;
-	BPF_CORE_READ_INTO(&fp, f, f_path);
-	e->path_len = walk_path(s, fp.dentry, fp.mnt, e->path, &fl);
-	e->ino = BPF_CORE_READ(f, f_inode, i_ino);
-	e->dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	fill_exec_file(s, e, f, &fl);
 	bpf_probe_read_kernel_str(e->path2, PATH_BUF, BPF_CORE_READ(bprm, filename));
 	e->h.flags |= fl;
 	struct tval hit = {};
