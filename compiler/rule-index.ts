@@ -7,34 +7,65 @@ import type { NExpr, Pred } from './ir.ts';
 import { fromProgram } from './program.ts';
 import { isEager } from './tables.ts';
 
-/** Lower is better: how selective a predicate is as an index key (a guess, not a measure). */
-function cost(p: Pred): number {
+// Fields that usually hold long free text (command lines, scripts, call stacks, rendered
+// messages): a substring key on one makes the matcher scan the whole value for every event.
+const FREE_TEXT = new Set(['commandline', 'parentcommandline', 'calltrace', 'scriptblocktext', 'payload', 'contextinfo', 'message', 'details', 'hashes', 'queryresults', 'data']);
+
+// Path and registry roots most events' paths start with.
+const COMMON_ROOTS = ['c:\\windows\\system32\\', 'c:\\windows\\syswow64\\', 'c:\\program files\\', 'c:\\program files (x86)\\', 'c:\\users\\',
+  'c:\\programdata\\', '\\device\\harddiskvolume', 'hklm\\software\\', 'hklm\\system\\currentcontrolset\\', 'hku\\', 'hkcu\\', '\\registry\\machine\\', '/usr/', '/home/', '/tmp/'];
+
+// Values that many events carry: flags, dashes, tiny numbers, booleans.
+const GENERIC = /^(?:true|false|yes|no|null|none|-|.{0,2}|\d{1,3})$/i;
+
+/** A guess at the share of events on which a predicate holds (no data: shapes of values).
+ *  Basenames and full paths are rare; extensions, drive/system directory prefixes, short
+ *  substrings and flag values are common; `exists` holds almost always. */
+export function selectivity(p: Pred): number {
+  const v = String(p.value);
   switch (p.op) {
     case 'str-eq':
     case 'num-eq':
-      return 1;
+      return GENERIC.test(v) ? 0.3 : 0.01;
     case 'cidr':
-      return 2;
-    case 'contains':
-    case 'startswith':
+      return 0.05;
+    case 'startswith': {
+      const low = v.toLowerCase();
+      if (v.length <= 3 || COMMON_ROOTS.some((r) => r.startsWith(low))) return 0.3;
+      return /[\\/]$/.test(v) ? 0.05 : 0.03;
+    }
     case 'endswith':
-      return 3 + Math.max(0, 8 - String(p.value).length);
+      if (/^\.[^.\\/]{1,4}$/.test(v)) return 0.3; // an extension
+      return v.length <= 3 ? 0.3 : 0.02;
+    case 'contains':
+      return v.length <= 3 ? 0.5 : v.length <= 6 ? 0.1 : 0.02;
     case 'regex':
-      return 12;
     case 'glob':
-      return 14;
+      return 0.05;
     case 'exists':
-      return 40;
+      return 0.9;
     default:
-      return 20;
+      return 0.5;
   }
+}
+
+/** What a predicate costs to know for every event, beyond lookups: substring and pattern
+ *  keys need a pass over the value (long free text most). */
+function scanCost(p: Pred): number {
+  if (p.op !== 'contains' && p.op !== 'regex' && p.op !== 'glob') return 0;
+  return FREE_TEXT.has(p.field.toLowerCase()) ? 0.2 : 0.02;
+}
+
+/** Lower is better: the expected share of events that make the rule a candidate through this
+ *  key (a literal many rules share is probably common in events too), plus its scan cost. */
+function keyScore(p: Pred, uses: number): number {
+  return selectivity(p) * (1 + uses / 16) + scanCost(p);
 }
 
 /** Required predicate ids for a rule, or null when it must always be evaluated. */
 export function requiredPreds(ctx: CompileContext, dnf: { pos: number[]; neg: number[] }[] | null, prog: number[], uses?: Map<number, number>): number[] | null {
   const ok = (p: number) => isEager(ctx.predicates[p]);
-  // A literal many rules share is probably common in events too: prefer rare ones.
-  const score = (p: number) => (uses?.get(p) ?? 1) * 4 + cost(ctx.predicates[p]);
+  const score = (p: number) => keyScore(ctx.predicates[p], uses?.get(p) ?? 1);
   if (dnf) {
     const out = new Set<number>();
     for (const t of dnf) {

@@ -2,6 +2,7 @@
 // shared context, testable alone and timed by `luna compile --timings`.
 
 import { diag } from '../policy/diagnostics.ts';
+import { absorb } from './absorb.ts';
 import { analyze } from './analysis.ts';
 import type { CompileContext } from './context.ts';
 import { toDnf } from './dnf.ts';
@@ -31,9 +32,10 @@ export function hashconsStage(ctx: CompileContext): void {
   ctx.predIndex = table.index;
 }
 
-/** DNF (with the blow-up guard) and the postfix program of every rule. */
+/** Absorption, then DNF (with the blow-up guard) and the postfix program of every rule. */
 export function programsStage(ctx: CompileContext): void {
   ctx.rules = ctx.work.map((w) => {
+    w.nexpr = absorb(w.nexpr);
     const { terms, size } = toDnf(w.nexpr, ctx.options.maxDnfTerms);
     w.dnf = terms;
     w.dnfSize = size;

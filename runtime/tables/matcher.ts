@@ -12,7 +12,10 @@ import { CidrTrie } from './cidr-trie.ts';
 import { compareGeneral, evalDirect, evalLazy, type FieldGetter } from './predicates.ts';
 import { parseIpBytes, asNumber, safeRegExp, globLiteral } from './values.ts';
 import { requiredLiteral } from '../../compiler/regex-literal.ts';
-import { buildRuleEval, type RuleEval } from './programs.ts';
+import { buildRuleEval, type Bits, type RuleEval } from './programs.ts';
+import { anchorRegExp } from './anchors.ts';
+import { AnchoredTrie } from './anchored-trie.ts';
+import { ShapeCache, type EventShape } from './event-shapes.ts';
 
 export interface TableMatcherStats {
   events: number;
@@ -38,6 +41,8 @@ export interface FastPathCounters {
   smallSetRuns: number;
   deferredFields: number;
   deferredRuns: number;
+  /** Twins promoted to scanning for everything at once. */
+  promoted: number;
 }
 
 export interface ExplainedMatch {
@@ -58,12 +63,25 @@ export interface TableMatcher extends Matcher {
 
 interface RangeList { values: Float64Array; pids: Int32Array }
 
+/** startswith or endswith patterns of a field: the trie and each pattern's predicate ids. */
+interface Anchored { trie: AnchoredTrie; pids: Int32Array[] }
+
 interface FieldPlan {
   name: string;
   lowerName: string;
   exact: Map<string, number[]> | null;
   exactCased: Map<string, number[]> | null;
+  /** Shortest and longest key of exact ∪ exactCased: a value outside cannot be equal to any
+   *  (lowercasing lengthens only U+0130, by one unit), so long values are neither
+   *  lowercased nor hashed for the lookup. */
+  exactMin: number;
+  exactMax: number;
   numEq: Map<number, number[]> | null;
+  /** startswith / endswith patterns (case-folded): walked from the value's ends. */
+  prefix: Anchored | null;
+  suffix: Anchored | null;
+  /** `exists` predicates: true whenever the field has a value. */
+  exists: number[];
   /** Automata over the case-folded value: ASCII-only patterns in one (small alphabet, dense
    *  rows), patterns with other characters in another. Entries per pattern: [pid, kind, …]. */
   acs: { ac: AhoCorasick; entries: Int32Array[] }[];
@@ -79,10 +97,22 @@ interface FieldPlan {
   v6: CidrTrie | null;
   direct: number[];
   /** Built on the field's first value (load time): the table's source and which part this
-   *  plan answers (all, the lookups only, or the scanning part only). */
+   *  plan answers (all, the lookups only, or the scanning part only). A lookups plan also
+   *  scans for `keys`, the scanning predicates that are index keys, when there are some. */
   src: FieldTable | null;
+  /** The compiled table this plan comes from (kept: a promoted twin is rebuilt from it). */
+  ft: FieldTable;
   part: 'all' | 'lookups' | 'scan';
+  keys: Set<number> | null;
+  /** Lookups plan that scans for keys: its deferred full plan (index), else -1. */
+  twin: number;
+  /** Values this plan has run on (for twins: whether to promote, see PROMOTE_AFTER). */
+  runs: number;
 }
+
+/** After this many values, a twin whose full scan was also needed for at least half of them
+ *  is promoted: it scans for everything at once (once) instead of keys first, then all again. */
+const PROMOTE_AFTER = 256;
 
 interface KeywordGroup {
   patterns: string[];
@@ -90,10 +120,13 @@ interface KeywordGroup {
   pids: number[][];
   /** Built on first use. */
   ac: AhoCorasick | null;
-  /** All patterns as one case-insensitive alternation when they are all ASCII: on ASCII
-   *  text no match means no keyword occurs, and V8's compiled regex rejects a value about
-   *  3× faster than the automaton scans it. */
+  /** When the patterns are all ASCII: their covering anchors (anchors.ts) as one
+   *  case-insensitive alternation that also matches any non-ASCII character; a value it
+   *  rejects contains no keyword, and V8's compiled regex rejects it several times faster
+   *  than the automaton scans it. */
   re: RegExp | null;
+  /** Some pattern could occur in a number's or boolean's text. */
+  scalars: boolean;
   scannedAt: number;
 }
 
@@ -105,41 +138,62 @@ interface TablePlan {
   byKey: Map<string, number[] | null>;
   /** Keyword `contains` lists, one group per rule that introduces them: an event scans only
    *  the groups its candidate rules ask for (not every keyword of the event type). */
-  kwGroupOf: Map<number, KeywordGroup>;
+  /** Predicate id → its keyword group (sparse array: a plain index beats a Map here). */
+  kwGroupOf: (KeywordGroup | undefined)[];
   kwGroups: KeywordGroup[];
   always: number[];
   index: (number[] | undefined)[];
-  /** Fields whose substring/regex/direct predicates include no index key of this table: that
-   *  part runs only when a candidate rule asks for one of them (once per event), so e.g.
-   *  ProcessAccess CallTrace or PowerShell ContextInfo is not scanned for every event. */
+  /** Fields whose substring/regex/direct predicates are not all index keys: the eager plan
+   *  scans for the keys only (often a few indexOf calls), and the full scanning part runs
+   *  only when a candidate rule asks for one of the others (once per event), so e.g.
+   *  ProcessAccess CallTrace or PowerShell ContextInfo is not scanned for all its patterns
+   *  on every event. */
   deferredPlans: FieldPlan[];
   /** Predicate id → index in deferredPlans, or -1. */
   deferredOf: Int32Array;
   deferredAt: Uint32Array;
 }
 
-/** The predicate ids a field's automata, small sets, regexes and direct list answer. */
-function sourcePids(t: FieldTable): number[] {
+/** The predicate ids a field's scanning part answers: automata and small sets (contains and
+ *  regex prefilter literals), regexes and direct predicates. Anchored patterns and `exists`
+ *  belong to the cheap lookups, which always run. */
+function sourcePids(t: FieldTable, preds: Pred[]): number[] {
   const out: number[] = [];
-  for (const [, es] of t.patterns) for (const [pid] of es) out.push(pid);
+  for (const [, es] of t.patterns) for (const [pid, kind] of es) if (kind !== 1 && kind !== 2) out.push(pid);
   for (const [pid] of t.regex) out.push(pid);
-  out.push(...t.direct);
+  for (const pid of t.direct) if (preds[pid].op !== 'exists') out.push(pid);
   return out;
 }
 
-function stub(name: string, src: FieldTable, part: FieldPlan['part']): FieldPlan {
+function stub(name: string, src: FieldTable, part: FieldPlan['part'], keys: Set<number> | null = null, twin = -1): FieldPlan {
   return {
-    name, lowerName: name.toLowerCase(), exact: null, exactCased: null, numEq: null, acs: [], pending: null, small: null, regex: [],
-    lt: null, lte: null, gt: null, gte: null, rangePids: [], v4: null, v6: null, direct: [], src, part,
+    name, lowerName: name.toLowerCase(), exact: null, exactCased: null, numEq: null, prefix: null, suffix: null, exists: [], acs: [], pending: null, small: null, regex: [],
+    lt: null, lte: null, gt: null, gte: null, rangePids: [], v4: null, v6: null, direct: [], src, ft: src, part, keys, twin, runs: 0, exactMin: 0, exactMax: -1,
   };
+}
+
+/** The table's scanning entries for the given predicates only. */
+function scanningOnly(t: FieldTable, only: Set<number>): FieldTable {
+  const patterns: FieldTable['patterns'] = [];
+  for (const [text, es] of t.patterns) {
+    const kept = es.filter(([pid]) => only.has(pid));
+    if (kept.length) patterns.push([text, kept]);
+  }
+  return { ...t, patterns, regex: t.regex.filter(([pid]) => only.has(pid)), direct: t.direct.filter((pid) => only.has(pid)) };
 }
 
 /** Fill a stub in place with the structures of its part. */
 function prepare(f: FieldPlan, preds: Pred[], counters: FastPathCounters): void {
   const built = fieldPlan(f.name, f.src!, preds, counters);
+  if (f.part === 'lookups' && f.keys !== null) {
+    const keyed = fieldPlan(f.name, scanningOnly(f.src!, f.keys), preds, counters);
+    f.pending = keyed.pending; f.small = keyed.small; f.regex = keyed.regex; f.direct = keyed.direct;
+  }
   f.src = null;
   if (f.part !== 'scan') {
     f.exact = built.exact; f.exactCased = built.exactCased; f.numEq = built.numEq;
+    f.exactMin = built.exactMin; f.exactMax = built.exactMax;
+    f.prefix = built.prefix; f.suffix = built.suffix; f.exists = built.exists;
     f.lt = built.lt; f.lte = built.lte; f.gt = built.gt; f.gte = built.gte; f.rangePids = built.rangePids;
     f.v4 = built.v4; f.v6 = built.v6;
   }
@@ -161,8 +215,18 @@ function fieldPlan(name: string, t: FieldTable, preds: Pred[], counters: FastPat
   // Regexes without a ≥2-char literal and direct predicates with a literal (globs, cased
   // substrings) are gated on a literal through the same automaton (kind 3 / kind 4): they run
   // only on values whose folded text contains it, instead of on every value.
+  // startswith / endswith entries go to the tries, the rest (contains, gates) to the automata.
   const patterns = new Map<string, number[]>();
-  for (const [text, es] of t.patterns) patterns.set(text, es.flat());
+  const starts: [string, number[]][] = [];
+  const ends: [string, number[]][] = [];
+  for (const [text, es] of t.patterns) {
+    const scan = es.filter(([, kind]) => kind !== 1 && kind !== 2);
+    if (scan.length) patterns.set(text, scan.flat());
+    const st = es.filter(([, kind]) => kind === 1).map(([pid]) => pid);
+    if (st.length) starts.push([text, st]);
+    const en = es.filter(([, kind]) => kind === 2).map(([pid]) => pid);
+    if (en.length) ends.push([text, en]);
+  }
   const addPattern = (text: string, pid: number, kind: number) => {
     const a = patterns.get(text);
     if (a) a.push(pid, kind);
@@ -179,7 +243,12 @@ function fieldPlan(name: string, t: FieldTable, preds: Pred[], counters: FastPat
     } else regex.push({ pid, re });
   }
   const direct: number[] = [];
+  const exists: number[] = [];
   for (const pid of t.direct) {
+    if (preds[pid].op === 'exists') {
+      exists.push(pid);
+      continue;
+    }
     const lit = directLiteral(preds[pid]);
     if (lit) {
       addPattern(lit, pid, 4);
@@ -191,7 +260,12 @@ function fieldPlan(name: string, t: FieldTable, preds: Pred[], counters: FastPat
     lowerName: name.toLowerCase(),
     exact: mapOf(t.exact),
     exactCased: mapOf(t.exactCased),
+    exactMin: Math.min(...t.exact.map(([k]) => k.length), ...t.exactCased.map(([k]) => k.length)),
+    exactMax: Math.max(-1, ...t.exact.map(([k]) => k.length), ...t.exactCased.map(([k]) => k.length)),
     numEq: mapOf(t.numEq),
+    prefix: anchored(starts, false),
+    suffix: anchored(ends, true),
+    exists,
     acs: [],
     pending: null,
     small: null,
@@ -202,7 +276,11 @@ function fieldPlan(name: string, t: FieldTable, preds: Pred[], counters: FastPat
     v6: null,
     direct,
     src: null,
+    ft: t,
     part: 'all',
+    keys: null,
+    twin: -1,
+    runs: 0,
   };
   // One automaton answers contains, startswith, endswith (anchoring checked on the hit) and
   // regex prefilter literals. (Per-length prefix/suffix hash maps measured slower here.)
@@ -219,6 +297,11 @@ function fieldPlan(name: string, t: FieldTable, preds: Pred[], counters: FastPat
   return plan;
 }
 
+function anchored(list: [string, number[]][], fromEnd: boolean): Anchored | null {
+  if (!list.length) return null;
+  return { trie: new AnchoredTrie(list.map(([text]) => text), fromEnd), pids: list.map(([, pids]) => Int32Array.from(pids)) };
+}
+
 /** A literal (ASCII, lowercased) that the value's folded text contains whenever a direct
  *  predicate holds: a glob's longest literal run, a cased substring's value; else ''. */
 function directLiteral(p: Pred): string {
@@ -228,7 +311,7 @@ function directLiteral(p: Pred): string {
   return '';
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
+
 
 /** Pattern sets up to this size are searched with indexOf instead of an automaton. */
 const SMALL_SET = 4;
@@ -247,6 +330,35 @@ function buildAutomata(plan: FieldPlan): void {
     }
     if (pats.length) plan.acs.push({ ac: new AhoCorasick(pats), entries });
   }
+}
+
+function ownKeys(fields: object): string[] {
+  const out: string[] = [];
+  for (const k in fields) if (Object.hasOwn(fields, k)) out.push(k);
+  return out;
+}
+
+/** Which event key answers which field plan, for one event shape: the key walk of `run`
+ *  done once (the exact key wins, else the first key equal ignoring case). */
+interface Resolution { keys: string[]; plans: number[] }
+
+function resolveShape(table: TablePlan, shape: EventShape): Resolution {
+  const present = new Set(shape.keys);
+  const done = new Set<number>();
+  const res: Resolution = { keys: [], plans: [] };
+  for (const k of shape.keys) {
+    const js = table.byLower.get(k.toLowerCase());
+    if (js === undefined) continue;
+    for (const i of js) {
+      if (done.has(i)) continue;
+      const name = table.fields[i].name;
+      if (name !== k && present.has(name)) continue;
+      done.add(i);
+      res.keys.push(k);
+      res.plans.push(i);
+    }
+  }
+  return res;
 }
 
 /** First index i with values[i] > x (strict) or ≥ x. */
@@ -279,17 +391,17 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
 
   const tables = new Map<string, TablePlan>();
   let maxFields = 0;
-  const gates: FastPathCounters = { gatedRegexes: 0, gatedDirect: 0, gateRuns: 0, keywordScans: 0, keywordValues: 0, keywordAutomaton: 0, keywordShort: 0, smallSetRuns: 0, deferredFields: 0, deferredRuns: 0 };
+  const gates: FastPathCounters = { gatedRegexes: 0, gatedDirect: 0, gateRuns: 0, keywordScans: 0, keywordValues: 0, keywordAutomaton: 0, keywordShort: 0, smallSetRuns: 0, deferredFields: 0, deferredRuns: 0, promoted: 0 };
   for (const [type, t] of Object.entries(compiled.tables)) {
     const index: (number[] | undefined)[] = new Array(nPreds);
     for (const [pid, rs] of t.index) index[pid] = rs;
-    const kwGroupOf = new Map<number, KeywordGroup>();
+    const kwGroupOf: (KeywordGroup | undefined)[] = [];
     const kwGroups: KeywordGroup[] = [];
     const isKw = new Set(t.lazy.filter((pid) => lazy[pid] === 2));
     if (isKw.size) for (const ri of t.rules) {
       const byText = new Map<string, number[]>();
       for (const op of rules[ri].prog) {
-        if (op < 0 || !isKw.has(op >> 1) || kwGroupOf.has(op >> 1)) continue;
+        if (op < 0 || !isKw.has(op >> 1) || kwGroupOf[op >> 1] !== undefined) continue;
         const pid = op >> 1;
         const v = String(preds[pid].value);
         const a = byText.get(v);
@@ -300,22 +412,26 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
       const patterns = [...byText.keys()];
       const g: KeywordGroup = {
         patterns, pids: patterns.map((k) => byText.get(k)!), ac: null, scannedAt: 0, minLength: Math.min(...patterns.map((k) => k.length)),
-        re: patterns.every((k) => /^[\x00-\x7f]+$/.test(k)) ? new RegExp(patterns.map((k) => k.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'), 'i') : null,
+        re: patterns.every((k) => /^[\x00-\x7f]+$/.test(k)) ? anchorRegExp(patterns) : null,
+        scalars: patterns.some((k) => /^[0-9.+\-eiftynarusl]+$/.test(k)),
       };
       kwGroups.push(g);
-      for (const pids of g.pids) for (const pid of pids) kwGroupOf.set(pid, g);
+      for (const pids of g.pids) for (const pid of pids) kwGroupOf[pid] = g;
     }
     const isKey = new Set(t.index.map(([pid]) => pid));
     const deferredPlans: FieldPlan[] = [];
     const deferredOf = new Int32Array(nPreds).fill(-1);
     const fields = t.fields.map(([name, ft]) => {
-      const pids = sourcePids(ft);
-      if (!pids.length || pids.some((pid) => isKey.has(pid))) return stub(name, ft, 'all');
-      // Split: the cheap lookups stay eager, the scanning part waits for a rule to ask.
-      for (const pid of pids) deferredOf[pid] = deferredPlans.length;
+      const pids = sourcePids(ft, preds);
+      const keyed = pids.filter((pid) => isKey.has(pid));
+      if (keyed.length === pids.length) return stub(name, ft, 'all');
+      // Split: the cheap lookups and the key scans stay eager, the full scanning part waits
+      // for a rule to ask.
+      const d = deferredPlans.length;
+      for (const pid of pids) if (!isKey.has(pid)) deferredOf[pid] = d;
       deferredPlans.push(stub(name, ft, 'scan'));
       gates.deferredFields++;
-      return stub(name, ft, 'lookups');
+      return keyed.length ? stub(name, ft, 'lookups', new Set(keyed), d) : stub(name, ft, 'lookups');
     });
     const byLower = new Map<string, number[]>();
     fields.forEach((f, i) => {
@@ -342,6 +458,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   let index: (number[] | undefined)[] = [];
   let candidates: number[] = [];
   let curEvent: LunaEvent = { type: '', fields: {} };
+  let curShape: EventShape | null = null;
   let aliasMap: Map<string, string> | null | undefined;
   const lowerMemo = new Map<string, string>();
   const stats: TableMatcherStats = { events: 0, tableEvents: 0, fieldRuns: 0, candidates: 0, rulesEvaluated: 0, matches: 0 };
@@ -423,18 +540,24 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     const re = g.re;
     curGroup = g;
     const fields = curEvent.fields;
-    for (const k in fields) {
-      if (!Object.hasOwn(fields, k)) continue;
-      const v = fields[k];
+    // The event's keys: from its shape when known, else its own enumerable keys.
+    const keys = curShape !== null ? curShape.keys : ownKeys(fields);
+    for (let x = 0; x < keys.length; x++) {
+      const v = fields[keys[x]];
       if (v === null || v === undefined) continue;
+      // Numbers and booleans print with digits, . + - e and the letters of Infinity, NaN,
+      // true and false only: most groups cannot occur there.
+      if (typeof v !== 'string' && !g.scalars) continue;
       const t = typeof v === 'string' ? v : String(v);
       gates.keywordValues++;
-      // Shorter than every pattern: nothing can occur (lowercasing lengthens only non-ASCII text).
-      if (t.length < g.minLength && !NON_ASCII.test(t)) {
+      // Shorter than every pattern: nothing can occur (lowercasing lengthens only U+0130,
+      // to two code units).
+      if (t.length < g.minLength && (t.length * 2 < g.minLength || t.indexOf('\u0130') < 0)) {
         gates.keywordShort++;
         continue;
       }
-      if (re !== null && !re.test(t) && !NON_ASCII.test(t)) continue;
+      // No anchor (and nothing that lowercases into ASCII): no keyword of the group occurs.
+      if (re !== null && !re.test(t)) continue;
       gates.keywordAutomaton++;
       // Folded on the fly (no lowercased copy) unless the text is not ASCII.
       if (!ac.searchAsciiFolded(t, kwHitCb)) ac.search(t.toLowerCase(), kwHitCb);
@@ -454,12 +577,13 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
       const v = getField(f.name, f.lowerName);
       if (v === undefined || v === null) return false;
       gates.deferredRuns++;
+      f.runs++;
       runField(f, v);
       return fired[pid] === epoch;
     }
     if (kind === 2) {
       if (lazyAt[pid] === epoch) return lazyVal[pid] === 1;
-      const g = curTable?.kwGroupOf.get(pid);
+      const g = curTable?.kwGroupOf[pid];
       if (g === undefined || g.scannedAt === epoch) return false;
       scanKeywords(g);
       return lazyAt[pid] === epoch && lazyVal[pid] === 1;
@@ -470,6 +594,13 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     }
     return lazyVal[pid] === 1;
   };
+
+  // Predicates a rule program can read straight from `fired`: computed by the field tables
+  // of every table that has them (not lazy, not deferred in any table).
+  const slowPid = new Uint8Array(nPreds);
+  for (let i = 0; i < nPreds; i++) if (lazy[i] !== 0) slowPid[i] = 1;
+  for (const t of tables.values()) for (let i = 0; i < nPreds; i++) if (t.deferredOf[i] >= 0) slowPid[i] = 1;
+  const bits: Bits = { bit: getBit, peek: (pid) => fired[pid] === epoch, slow: (pid) => slowPid[pid] === 1 };
 
   // Rule programs become closures on a rule's first evaluation (load time: most rules of a
   // large bundle are never a candidate on a given host).
@@ -512,19 +643,38 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     hitEntries(curEntries[pattern], start === 0, end === curLength);
   };
 
+  let curAnchored: Int32Array[] = [];
+  const anchoredHit = (pattern: number): void => {
+    const pids = curAnchored[pattern];
+    for (let i = 0; i < pids.length; i++) fire(pids[i]);
+  };
+
   const runField = (f: FieldPlan, v: Exclude<Scalar, null>): void => {
     if (f.src !== null) prepare(f, preds, gates);
     const s = typeof v === 'string' ? v : String(v);
     // Lowercase once, and only when a structure needs it (numbers-only fields never do).
     // (Scanning raw all-ASCII text with A-Z folded in the automaton measured slower.)
-    let lower: string | undefined = f.exact || f.direct.length ? s.toLowerCase() : undefined;
-    if (f.exact) {
-      const hit = f.exact.get(lower!);
-      if (hit) for (let i = 0; i < hit.length; i++) fire(hit[i]);
+    let lower: string | undefined = f.direct.length ? s.toLowerCase() : undefined;
+    if (s.length <= f.exactMax && s.length * 2 >= f.exactMin) {
+      if (f.exact) {
+        const hit = f.exact.get((lower ??= s.toLowerCase()));
+        if (hit) for (let i = 0; i < hit.length; i++) fire(hit[i]);
+      }
+      if (f.exactCased) {
+        const hit = f.exactCased.get(s);
+        if (hit) for (let i = 0; i < hit.length; i++) fire(hit[i]);
+      }
     }
-    if (f.exactCased) {
-      const hit = f.exactCased.get(s);
-      if (hit) for (let i = 0; i < hit.length; i++) fire(hit[i]);
+    for (let i = 0; i < f.exists.length; i++) fire(f.exists[i]);
+    if (f.prefix !== null) {
+      curAnchored = f.prefix.pids;
+      if (lower !== undefined) f.prefix.trie.walk(lower, anchoredHit);
+      else if (!f.prefix.trie.walk(s, anchoredHit, true)) f.prefix.trie.walk((lower = s.toLowerCase()), anchoredHit);
+    }
+    if (f.suffix !== null) {
+      curAnchored = f.suffix.pids;
+      if (lower !== undefined) f.suffix.trie.walk(lower, anchoredHit);
+      else if (!f.suffix.trie.walk(s, anchoredHit, true)) f.suffix.trie.walk((lower = s.toLowerCase()), anchoredHit);
     }
     if (f.numEq || f.lt || f.lte || f.gt || f.gte) {
       const n = asNumber(v);
@@ -578,6 +728,22 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     }
   };
 
+  /** A twin whose full scan ran for at least half its values scans for everything from now
+   *  on (the same predicates are answered, in one pass instead of two). */
+  const promote = (table: TablePlan, plan: FieldPlan): void => {
+    const full = table.deferredPlans[plan.twin];
+    if (full.runs * 2 < plan.runs) return;
+    for (let pid = 0; pid < nPreds; pid++) if (table.deferredOf[pid] === plan.twin) table.deferredOf[pid] = -1;
+    plan.src = plan.ft;
+    plan.part = 'all';
+    plan.keys = null;
+    plan.twin = -1;
+    plan.pending = null; plan.small = null; plan.acs = []; plan.regex = []; plan.direct = [];
+    gates.promoted++;
+  };
+
+  const shapes = new ShapeCache();
+
   const run = (event: LunaEvent): number[] => {
     stats.events++;
     const table = tables.get(event.type);
@@ -592,6 +758,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     }
     curEvent = event;
     curTable = table;
+    curShape = null;
     aliasMap = undefined;
     index = table.index;
     candidates.length = 0;
@@ -599,7 +766,22 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     // keeping getField's rule: the exact key wins, else the first key equal ignoring case.
     const fields = event.fields;
     const plans = table.fields;
-    for (const k in fields) {
+    const shape = shapes.of(fields);
+    curShape = shape;
+    if (shape !== null) {
+      // Known key list: which key answers which field plan was worked out once for it.
+      aliasMap = shape.alias;
+      let res = shape.derived.get(table) as Resolution | undefined;
+      if (res === undefined) shape.derived.set(table, (res = resolveShape(table, shape)));
+      for (let x = 0; x < res.plans.length; x++) {
+        const v = fields[res.keys[x]];
+        if (v === null || v === undefined) continue;
+        stats.fieldRuns++;
+        const plan = plans[res.plans[x]];
+        if (plan.twin >= 0 && ++plan.runs === PROMOTE_AFTER) promote(table, plan);
+        runField(plan, v);
+      }
+    } else for (const k in fields) {
       if (!Object.hasOwn(fields, k)) continue;
       let js: number[] | null | undefined = table.byKey.get(k);
       if (js === undefined) {
@@ -617,7 +799,9 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
         fieldAt[i] = epoch;
         if (v === null || v === undefined) continue;
         stats.fieldRuns++;
-        runField(plans[i], v);
+        const plan = plans[i];
+        if (plan.twin >= 0 && ++plan.runs === PROMOTE_AFTER) promote(table, plan);
+        runField(plan, v);
       }
     }
     for (const r of table.always) if (ruleAt[r] !== epoch) { ruleAt[r] = epoch; candidates.push(r); }
@@ -626,7 +810,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     const out: number[] = [];
     for (const r of candidates) {
       stats.rulesEvaluated++;
-      if ((evals[r] ??= buildRuleEval(rules[r], getBit))()) out.push(r);
+      if ((evals[r] ??= buildRuleEval(rules[r], bits))()) out.push(r);
     }
     stats.matches += out.length;
     return out;

@@ -1,28 +1,54 @@
 // Rule programs as closures: DNF terms (must / must-not predicate lists) when the compiler
 // kept a DNF, else the postfix expression program turned back into a tree of closures.
+// Predicates come in two speeds: `peek` answers the ones the field tables always compute
+// (one array read: did it fire this event?), `bit` the ones that may still need work
+// (lazy whole-event predicates, fields scanned on demand). Splitting them lets an OR over
+// hundreds of DLL names cost hundreds of array reads, not hundreds of calls.
 
 import type { CompiledRule, NExpr } from '../../compiler/ir.ts';
 
 export type RuleEval = () => boolean;
 
-export function buildRuleEval(rule: CompiledRule, bit: (pid: number) => boolean): RuleEval {
+export interface Bits {
+  /** The predicate's value, computing it if needed. */
+  bit(pid: number): boolean;
+  /** Whether the predicate fired, for predicates that never need `bit`. */
+  peek(pid: number): boolean;
+  /** Whether `bit` may have work to do for the predicate (else `peek` answers). */
+  slow(pid: number): boolean;
+}
+
+export function buildRuleEval(rule: CompiledRule, b: Bits): RuleEval {
   if (rule.dnf) {
-    const terms = rule.dnf.map((t) => ({ pos: Int32Array.from(t.pos), neg: Int32Array.from(t.neg) }));
+    const terms = rule.dnf.map((t) => split(t.pos, t.neg, b));
     if (terms.length === 0) return () => false;
+    const { bit, peek } = b;
     return () => {
       outer: for (let i = 0; i < terms.length; i++) {
-        const { pos, neg } = terms[i];
-        for (let j = 0; j < pos.length; j++) if (!bit(pos[j])) continue outer;
-        for (let j = 0; j < neg.length; j++) if (bit(neg[j])) continue outer;
+        const t = terms[i];
+        for (let j = 0; j < t.posFast.length; j++) if (!peek(t.posFast[j])) continue outer;
+        for (let j = 0; j < t.negFast.length; j++) if (peek(t.negFast[j])) continue outer;
+        for (let j = 0; j < t.posSlow.length; j++) if (!bit(t.posSlow[j])) continue outer;
+        for (let j = 0; j < t.negSlow.length; j++) if (bit(t.negSlow[j])) continue outer;
         return true;
       }
       return false;
     };
   }
-  return tree(decodeProgram(rule.prog), bit);
+  return tree(decodeProgram(rule.prog), b);
 }
 
-function tree(e: NExpr, bit: (pid: number) => boolean): RuleEval {
+function split(pos: readonly number[], neg: readonly number[], b: Bits) {
+  return {
+    posFast: Int32Array.from(pos.filter((p) => !b.slow(p))),
+    negFast: Int32Array.from(neg.filter((p) => !b.slow(p))),
+    posSlow: Int32Array.from(pos.filter((p) => b.slow(p))),
+    negSlow: Int32Array.from(neg.filter((p) => b.slow(p))),
+  };
+}
+
+function tree(e: NExpr, b: Bits): RuleEval {
+  const { bit, peek } = b;
   switch (e.t) {
     case 'const': {
       const v = e.v;
@@ -30,19 +56,31 @@ function tree(e: NExpr, bit: (pid: number) => boolean): RuleEval {
     }
     case 'lit': {
       const p = e.p;
-      return e.neg ? () => !bit(p) : () => bit(p);
+      const get = b.slow(p) ? bit : peek;
+      return e.neg ? () => !get(p) : () => get(p);
     }
-    case 'and': {
-      const a = e.a.map((x) => tree(x, bit));
-      return () => {
-        for (let i = 0; i < a.length; i++) if (!a[i]()) return false;
-        return true;
-      };
-    }
+    case 'and':
     case 'or': {
-      const a = e.a.map((x) => tree(x, bit));
+      // Literal arguments are read in bulk (fast ones first); other arguments are closures.
+      const lits = e.a.filter((x) => x.t === 'lit');
+      const t = split(lits.filter((x) => !x.neg).map((x) => x.p), lits.filter((x) => x.neg).map((x) => x.p), b);
+      const subs = e.a.filter((x) => x.t !== 'lit').map((x) => tree(x, b));
+      if (e.t === 'and') {
+        return () => {
+          for (let j = 0; j < t.posFast.length; j++) if (!peek(t.posFast[j])) return false;
+          for (let j = 0; j < t.negFast.length; j++) if (peek(t.negFast[j])) return false;
+          for (let j = 0; j < t.posSlow.length; j++) if (!bit(t.posSlow[j])) return false;
+          for (let j = 0; j < t.negSlow.length; j++) if (bit(t.negSlow[j])) return false;
+          for (let i = 0; i < subs.length; i++) if (!subs[i]()) return false;
+          return true;
+        };
+      }
       return () => {
-        for (let i = 0; i < a.length; i++) if (a[i]()) return true;
+        for (let j = 0; j < t.posFast.length; j++) if (peek(t.posFast[j])) return true;
+        for (let j = 0; j < t.negFast.length; j++) if (!peek(t.negFast[j])) return true;
+        for (let j = 0; j < t.posSlow.length; j++) if (bit(t.posSlow[j])) return true;
+        for (let j = 0; j < t.negSlow.length; j++) if (!bit(t.negSlow[j])) return true;
+        for (let i = 0; i < subs.length; i++) if (subs[i]()) return true;
         return false;
       };
     }

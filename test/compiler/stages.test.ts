@@ -1,5 +1,6 @@
 // Each compiler stage alone, on small hand-built policies.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import type { Policy } from '../../policy/ast.ts';
 import { compilePolicies, createContext } from '../../compiler/index.ts';
 import { resolve } from '../../compiler/resolve.ts';
@@ -7,6 +8,8 @@ import { typecheck } from '../../compiler/typecheck.ts';
 import { normalizeExpr, globTokens } from '../../compiler/normalize.ts';
 import { PredTable } from '../../compiler/hashcons.ts';
 import { toDnf } from '../../compiler/dnf.ts';
+import { absorb } from '../../compiler/absorb.ts';
+import type { NExpr } from '../../compiler/ir.ts';
 import { toProgram, fromProgram } from '../../compiler/program.ts';
 import { requiredLiteral } from '../../compiler/regex-literal.ts';
 import { canonicalCidr } from '../../compiler/values.ts';
@@ -160,6 +163,28 @@ describe('DNF and programs', () => {
     const r = toDnf(big, 256);
     expect(r.terms).toBeNull();
     expect(r.size).toBeGreaterThan(256);
+  });
+  it('absorbs x ∨ (x ∧ y) and x ∧ (x ∨ y) before the DNF (guarded copies of a rule keep a small DNF)', () => {
+    const kws: NExpr = { t: 'or', a: Array.from({ length: 20 }, (_, i) => lit(100 + i)) };
+    const guard: NExpr = { t: 'or', a: Array.from({ length: 31 }, (_, i) => lit(i)) };
+    const e: NExpr = { t: 'or', a: [{ t: 'and', a: [guard, kws, lit(50, true)] }, { t: 'and', a: [kws, lit(50, true)] }] };
+    expect(toDnf(e, 256).terms).toBeNull(); // 31 × 20 terms before absorption
+    const a = absorb(e);
+    expect(a).toEqual({ t: 'and', a: [kws, lit(50, true)] });
+    expect(toDnf(a, 256).terms).toHaveLength(20);
+    expect(absorb({ t: 'and', a: [lit(1), { t: 'or', a: [lit(1), lit(2)] }] })).toEqual(lit(1));
+    // Equal arguments keep one; unrelated ones stay.
+    expect(absorb({ t: 'or', a: [{ t: 'and', a: [lit(1), lit(2)] }, { t: 'and', a: [lit(2), lit(1)] }, lit(3)] })).toEqual({ t: 'or', a: [{ t: 'and', a: [lit(1), lit(2)] }, lit(3)] });
+    // Absorption never changes a truth value (all 2^4 assignments of random small trees).
+    const ev = (x: NExpr, bits: number): boolean => (x.t === 'const' ? x.v : x.t === 'lit' ? (((bits >> x.p) & 1) === 1) !== x.neg : x.t === 'and' ? x.a.every((y) => ev(y, bits)) : x.a.some((y) => ev(y, bits)));
+    const leaf = fc.record({ p: fc.integer({ min: 0, max: 3 }), neg: fc.boolean() }).map(({ p, neg }): NExpr => lit(p, neg));
+    const tree = fc.letrec<{ node: NExpr }>((tie) => ({
+      node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, fc.record({ t: fc.constantFrom<'and' | 'or'>('and', 'or'), a: fc.array(tie('node'), { minLength: 2, maxLength: 4 }) }) as fc.Arbitrary<NExpr>),
+    })).node;
+    fc.assert(fc.property(tree, (x) => {
+      const y = absorb(x);
+      for (let bits = 0; bits < 16; bits++) expect(ev(y, bits)).toBe(ev(x, bits));
+    }), { numRuns: 500, seed: 3 });
   });
   it('round-trips the postfix program', () => {
     const e = { t: 'or' as const, a: [{ t: 'and' as const, a: [lit(3), lit(4, true)] }, { t: 'const' as const, v: false }, lit(7)] };

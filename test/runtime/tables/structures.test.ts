@@ -2,6 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { AhoCorasick } from '../../../runtime/tables/aho-corasick.ts';
+import { AnchoredTrie } from '../../../runtime/tables/anchored-trie.ts';
+import { anchorRegExp, coveringAnchors, FOLDS_TO_ASCII } from '../../../runtime/tables/anchors.ts';
+import { ShapeCache } from '../../../runtime/tables/event-shapes.ts';
 import { CidrTrie } from '../../../runtime/tables/cidr-trie.ts';
 import { parseIpBytes } from '../../../runtime/tables/values.ts';
 import { createTableMatcher } from '../../../runtime/tables/matcher.ts';
@@ -38,6 +41,80 @@ describe('Aho-Corasick', () => {
     const hits: number[] = [];
     ac.search('go to i̇stanbul via straße 😀x', (p) => hits.push(p));
     expect(hits.sort()).toEqual([0, 1, 2]);
+  });
+});
+
+describe('anchored tries', () => {
+  it('find exactly the patterns a text starts or ends with (same as startsWith/endsWith)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[abc\\.]{1,5}$/), { minLength: 1, maxLength: 12 }), fc.stringMatching(/^[abcABC\\.é]{0,12}$/), (pats, text) => {
+        const uniq = [...new Set(pats)];
+        for (const fromEnd of [false, true]) {
+          const trie = new AnchoredTrie(uniq, fromEnd);
+          const lower = text.toLowerCase();
+          const want = uniq.map((p, i) => ((fromEnd ? lower.endsWith(p) : lower.startsWith(p)) ? i : -1)).filter((i) => i >= 0);
+          const got: number[] = [];
+          trie.walk(lower, (p) => got.push(p));
+          expect(got.sort((a, b) => a - b)).toEqual(want);
+          // Folding A-Z on the fly gives the same hits, or gives up at a non-ASCII character.
+          const folded: number[] = [];
+          const whole = trie.walk(text, (p) => folded.push(p), true);
+          if (whole) expect(folded.sort((a, b) => a - b)).toEqual(want);
+          else expect(/[^\x00-\x7f]/.test(text)).toBe(true);
+        }
+      }),
+      { numRuns: 400, seed: 11 },
+    );
+  });
+  it('walks only as far as some pattern continues', () => {
+    const trie = new AnchoredTrie(['\\cmd.exe', '.exe', 'exe'], true);
+    const hits: number[] = [];
+    trie.walk('c:\\windows\\system32\\cmd.exe', (p) => hits.push(p));
+    expect(hits).toEqual([2, 1, 0]); // shortest first
+  });
+});
+
+describe('covering anchors', () => {
+  it('every literal contains an anchor, and the Mimikatz keywords need three', () => {
+    const kws = ['dpapi::masterkey', 'eo.oe.kiwi', 'event::clear', 'gentilkiwi.com', 'kerberos::golden', 'kiwi legit printer', 'lsadump::', 'mimidrv.sys', '\\mimilib.dll', 'sekurlsa::'];
+    expect(coveringAnchors(kws)).toEqual(['::', 'kiwi', 'mimi']);
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[a-z:.\\ ]{1,12}$/), { minLength: 1, maxLength: 20 }), (lits) => {
+        const anchors = coveringAnchors(lits);
+        for (const l of lits) expect(anchors.some((a) => l.includes(a))).toBe(true);
+      }),
+      { numRuns: 300, seed: 5 },
+    );
+  });
+  it('a value the anchor regex rejects contains no literal once lowercased (even with İ or the Kelvin sign)', () => {
+    const lits = ['kiwi', 'sekurlsa::', 'ab'];
+    const re = anchorRegExp(lits);
+    expect(re.test('\u212aiwi')).toBe(true); // Kelvin sign lowercases to k
+    expect(re.test('x\u0130y')).toBe(true);
+    expect(FOLDS_TO_ASCII).toBe('\u0130\u212a');
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('K', 'k', '\u212a', 'I', 'W', 'i', 'w', 'A', 'b', ':', 'S', 'é', '\u0130', 'z'), { maxLength: 14 }), (cs) => {
+        const v = cs.join('');
+        if (!re.test(v)) for (const l of lits) expect(v.toLowerCase().includes(l)).toBe(false);
+      }),
+      { numRuns: 2000, seed: 9 },
+    );
+  });
+});
+
+describe('event shapes', () => {
+  it('one shape per key list (order matters), none for objects for-in cannot describe', () => {
+    const cache = new ShapeCache();
+    const a = cache.of(JSON.parse('{"A":1,"b":2,"B":3}'))!;
+    expect(a.keys).toEqual(['A', 'b', 'B']);
+    expect(a.alias.get('b')).toBe('b'); // first key equal ignoring case
+    expect(cache.of({ A: 5, b: 6, B: 7 })).toBe(a);
+    expect(cache.of({ b: 6, A: 5, B: 7 })).not.toBe(a);
+    expect(cache.of(Object.create({ inherited: 1 }))).toBeNull();
+    expect(cache.of(Object.assign(Object.create(null), { A: 1, b: 2, B: 3 }))).toBe(a);
+    const full = new ShapeCache(1);
+    expect(full.of({ x: 1 })).not.toBeNull();
+    expect(full.of({ y: 1 })).toBeNull();
   });
 });
 
