@@ -455,6 +455,8 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   const ruleAt = new Uint32Array(rules.length);
   const fieldAt = new Uint32Array(maxFields);
   let epoch = 0;
+  /** `epoch` for rule programs (runtime/tables/programs.ts reads the stamps directly). */
+  const epochCell = new Uint32Array(1);
   let index: (number[] | undefined)[] = [];
   let candidates: number[] = [];
   let curEvent: LunaEvent = { type: '', fields: {} };
@@ -600,7 +602,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   const slowPid = new Uint8Array(nPreds);
   for (let i = 0; i < nPreds; i++) if (lazy[i] !== 0) slowPid[i] = 1;
   for (const t of tables.values()) for (let i = 0; i < nPreds; i++) if (t.deferredOf[i] >= 0) slowPid[i] = 1;
-  const bits: Bits = { bit: getBit, peek: (pid) => fired[pid] === epoch, slow: (pid) => slowPid[pid] === 1 };
+  const bits: Bits = { bit: getBit, fired, epoch: epochCell, slow: (pid) => slowPid[pid] === 1 };
 
   // Rule programs become closures on a rule's first evaluation (load time: most rules of a
   // large bundle are never a candidate on a given host).
@@ -756,6 +758,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
       for (const t of tables.values()) for (const g of t.kwGroups) g.scannedAt = 0;
       epoch = 1;
     }
+    epochCell[0] = epoch;
     curEvent = event;
     curTable = table;
     curShape = null;

@@ -1,9 +1,10 @@
 // Rule programs as closures: DNF terms (must / must-not predicate lists) when the compiler
 // kept a DNF, else the postfix expression program turned back into a tree of closures.
-// Predicates come in two speeds: `peek` answers the ones the field tables always compute
-// (one array read: did it fire this event?), `bit` the ones that may still need work
-// (lazy whole-event predicates, fields scanned on demand). Splitting them lets an OR over
-// hundreds of DLL names cost hundreds of array reads, not hundreds of calls.
+// Predicates come in two speeds: the ones the field tables always compute are read straight
+// from the matcher's `fired` stamps (one array read: did it fire this event?), the others
+// through `bit`, which may still have work to do (lazy whole-event predicates, fields scanned
+// on demand). Splitting them lets an OR over hundreds of DLL names cost hundreds of array
+// reads, not hundreds of calls.
 
 import type { CompiledRule, NExpr } from '../../compiler/ir.ts';
 
@@ -12,9 +13,10 @@ export type RuleEval = () => boolean;
 export interface Bits {
   /** The predicate's value, computing it if needed. */
   bit(pid: number): boolean;
-  /** Whether the predicate fired, for predicates that never need `bit`. */
-  peek(pid: number): boolean;
-  /** Whether `bit` may have work to do for the predicate (else `peek` answers). */
+  /** Per predicate: the event stamp it last fired in; fired this event iff === epoch[0]. */
+  fired: Uint32Array;
+  epoch: Uint32Array;
+  /** Whether `bit` may have work to do for the predicate (else `fired` answers). */
   slow(pid: number): boolean;
 }
 
@@ -22,12 +24,13 @@ export function buildRuleEval(rule: CompiledRule, b: Bits): RuleEval {
   if (rule.dnf) {
     const terms = rule.dnf.map((t) => split(t.pos, t.neg, b));
     if (terms.length === 0) return () => false;
-    const { bit, peek } = b;
+    const { bit, fired, epoch } = b;
     return () => {
+      const now = epoch[0];
       outer: for (let i = 0; i < terms.length; i++) {
         const t = terms[i];
-        for (let j = 0; j < t.posFast.length; j++) if (!peek(t.posFast[j])) continue outer;
-        for (let j = 0; j < t.negFast.length; j++) if (peek(t.negFast[j])) continue outer;
+        for (let j = 0; j < t.posFast.length; j++) if (fired[t.posFast[j]] !== now) continue outer;
+        for (let j = 0; j < t.negFast.length; j++) if (fired[t.negFast[j]] === now) continue outer;
         for (let j = 0; j < t.posSlow.length; j++) if (!bit(t.posSlow[j])) continue outer;
         for (let j = 0; j < t.negSlow.length; j++) if (bit(t.negSlow[j])) continue outer;
         return true;
@@ -48,7 +51,7 @@ function split(pos: readonly number[], neg: readonly number[], b: Bits) {
 }
 
 function tree(e: NExpr, b: Bits): RuleEval {
-  const { bit, peek } = b;
+  const { bit, fired, epoch } = b;
   switch (e.t) {
     case 'const': {
       const v = e.v;
@@ -56,8 +59,8 @@ function tree(e: NExpr, b: Bits): RuleEval {
     }
     case 'lit': {
       const p = e.p;
-      const get = b.slow(p) ? bit : peek;
-      return e.neg ? () => !get(p) : () => get(p);
+      if (b.slow(p)) return e.neg ? () => !bit(p) : () => bit(p);
+      return e.neg ? () => fired[p] !== epoch[0] : () => fired[p] === epoch[0];
     }
     case 'and':
     case 'or': {
@@ -67,8 +70,9 @@ function tree(e: NExpr, b: Bits): RuleEval {
       const subs = e.a.filter((x) => x.t !== 'lit').map((x) => tree(x, b));
       if (e.t === 'and') {
         return () => {
-          for (let j = 0; j < t.posFast.length; j++) if (!peek(t.posFast[j])) return false;
-          for (let j = 0; j < t.negFast.length; j++) if (peek(t.negFast[j])) return false;
+          const now = epoch[0];
+          for (let j = 0; j < t.posFast.length; j++) if (fired[t.posFast[j]] !== now) return false;
+          for (let j = 0; j < t.negFast.length; j++) if (fired[t.negFast[j]] === now) return false;
           for (let j = 0; j < t.posSlow.length; j++) if (!bit(t.posSlow[j])) return false;
           for (let j = 0; j < t.negSlow.length; j++) if (bit(t.negSlow[j])) return false;
           for (let i = 0; i < subs.length; i++) if (!subs[i]()) return false;
@@ -76,8 +80,9 @@ function tree(e: NExpr, b: Bits): RuleEval {
         };
       }
       return () => {
-        for (let j = 0; j < t.posFast.length; j++) if (peek(t.posFast[j])) return true;
-        for (let j = 0; j < t.negFast.length; j++) if (!peek(t.negFast[j])) return true;
+        const now = epoch[0];
+        for (let j = 0; j < t.posFast.length; j++) if (fired[t.posFast[j]] === now) return true;
+        for (let j = 0; j < t.negFast.length; j++) if (fired[t.negFast[j]] !== now) return true;
         for (let j = 0; j < t.posSlow.length; j++) if (bit(t.posSlow[j])) return true;
         for (let j = 0; j < t.negSlow.length; j++) if (!bit(t.negSlow[j])) return true;
         for (let i = 0; i < subs.length; i++) if (subs[i]()) return true;
