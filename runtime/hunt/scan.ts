@@ -4,7 +4,7 @@
 import type { LunaEvent, Scalar } from '../../policy/ast.ts';
 import type { Diagnostic } from '../../policy/diagnostics.ts';
 import type { Matcher } from '../matcher.ts';
-import { readEventsSync } from '../sources/index.ts';
+import { visitEventsSync } from '../sources/index.ts';
 import type { LogSlice } from '../sources/raw.ts';
 
 /** One event with at least one matching rule. */
@@ -26,6 +26,9 @@ export interface ScanResult {
   diagnostics: Diagnostic[];
 }
 
+/** Progress is reported every this many events (and once at the end). */
+const PROGRESS_EVERY = 2000;
+
 export function scanSource(
   source: string | LogSlice,
   matcher: Matcher,
@@ -34,34 +37,33 @@ export function scanSource(
 ): ScanResult {
   const hits: Hit[] = [];
   const diagnostics: Diagnostic[] = [];
-  let events = 0;
+  let seen = 0;
   // Both executors offer matchIds (ids only, no Match objects): cheaper per event.
   const withIds = matcher as Matcher & { matchIds?: (ev: LunaEvent) => string[] };
   const ids: (e: LunaEvent) => string[] = withIds.matchIds ? (e) => withIds.matchIds!(e) : (e) => matcher.match(e).map((m) => m.ruleId);
-  for (const batch of readEventsSync(source, { onDiagnostic: (d) => diagnostics.push(d), batchSize: 2000 })) {
-    for (const se of batch) {
-      const ruleIds = ids(se.event);
-      if (ruleIds.length === 0) continue;
-      const hit: Hit = { file: se.file, record: se.record, type: se.event.type, ruleIds };
-      if (se.timestamp !== undefined) hit.timestamp = se.timestamp;
-      const erid = se.event.fields.EventRecordID;
-      if (erid !== undefined && erid !== null && erid !== '') hit.eventRecordId = Number(erid);
-      if (needFields.size) {
-        let fields: Record<string, Scalar> | undefined;
-        for (const id of hit.ruleIds) {
-          for (const f of needFields.get(id) ?? []) {
-            fields ??= {};
-            const v = se.event.fields[f] ?? fieldCaseless(se.event.fields, f);
-            if (v !== undefined) fields[f] = v;
-          }
+  const events = visitEventsSync(source, (se) => {
+    if (onProgress !== undefined && ++seen % PROGRESS_EVERY === 0) onProgress(seen);
+    const ruleIds = ids(se.event);
+    if (ruleIds.length === 0) return;
+    const hit: Hit = { file: se.file, record: se.record, type: se.event.type, ruleIds };
+    const ts = se.timestamp();
+    if (ts !== undefined) hit.timestamp = ts;
+    const erid = se.event.fields.EventRecordID;
+    if (erid !== undefined && erid !== null && erid !== '') hit.eventRecordId = Number(erid);
+    if (needFields.size) {
+      let fields: Record<string, Scalar> | undefined;
+      for (const id of hit.ruleIds) {
+        for (const f of needFields.get(id) ?? []) {
+          fields ??= {};
+          const v = se.event.fields[f] ?? fieldCaseless(se.event.fields, f);
+          if (v !== undefined) fields[f] = v;
         }
-        if (fields) hit.fields = fields;
       }
-      hits.push(hit);
+      if (fields) hit.fields = fields;
     }
-    events += batch.length;
-    onProgress?.(events);
-  }
+    hits.push(hit);
+  }, { onDiagnostic: (d) => diagnostics.push(d) });
+  onProgress?.(events);
   return { hits, events, diagnostics };
 }
 

@@ -1,5 +1,5 @@
 // Log readers: the public surface used by `luna hunt` and tests.
-export { openEvents, readEventsSync, type SourcedEvent, type OpenEventsOptions } from './open-events.ts';
+export { openEvents, readEventsSync, visitEventsSync, VisitedEvent, type SourcedEvent, type OpenEventsOptions } from './open-events.ts';
 export { splitForWorkers } from './split.ts';
 export { listLogFiles } from './list-files.ts';
 export { sniffFile, detectBytes, type LogFormat, type Sniffed } from './detect.ts';

@@ -3,8 +3,8 @@
 // runtime/events/classify.ts (flattenRecord, toLunaEvent), whatever format it came from.
 
 import type { LunaEvent, Scalar } from '../../policy/ast.ts';
-import { flattenRecord, toLunaEvent } from '../events/classify.ts';
-import { readRaw, readRawSync, wholeFile, type LogSlice } from './raw.ts';
+import { classify, flattenRecord } from '../events/classify.ts';
+import { readRaw, readRawSync, visitNdjson, wholeFile, type LogSlice } from './raw.ts';
 import type { RawRecord } from './json/raw-record.ts';
 import { normalizeShape, normalizeTime, recordTime } from './shapes.ts';
 import { at, CODES, type DiagnosticSink } from './diagnostics.ts';
@@ -123,29 +123,111 @@ function scalarArray(a: unknown[]): boolean {
   return true;
 }
 
+/**
+ * One event as a visitor sees it (visitEventsSync). Valid only during the call: the reader
+ * fills the same object for the next record, so nothing is allocated per event beyond what
+ * parsing needs, and the time is worked out only for the events that ask for it (hits).
+ */
+export class VisitedEvent {
+  event: LunaEvent = { type: '', fields: {} };
+  file = '';
+  record = 0;
+  /** The record as read (nested), or null for an EVTX record read flat. */
+  raw: Record<string, unknown> | null = null;
+  /** EVTX flat records: the time field of the template. */
+  flatTime: unknown = undefined;
+  /** The record header's time (EVTX), if any. */
+  headerTime: string | undefined = undefined;
+
+  /** ISO-8601 UTC time of the record when it has a recognisable one: the event's own time
+   *  (System/TimeCreated) first, since record headers of re-exported EVTX files can be zero. */
+  timestamp(): string | undefined {
+    const own = this.raw !== null ? recordTime(this.raw) : normalizeTime(this.flatTime);
+    return own ?? (this.headerTime && !this.headerTime.startsWith('1601') ? this.headerTime : undefined);
+  }
+}
+
+const LENIENT = 'the embedded event XML is not well-formed (cut short or a stray &); its fields were recovered best-effort';
+
+/** Shape-normalises, flattens and classifies one record into `v`; false (and a warning) when
+ *  it cannot be turned into an event. */
+function fill(v: VisitedEvent, obj: Record<string, unknown>, record: number, evtx: boolean, sink: DiagnosticSink): boolean {
+  try {
+    const o = evtx ? obj : normalizeShape(obj, () => sink(at(CODES.LENIENT_XML, 'warning', LENIENT, v.file, { record })));
+    const fields = evtx ? flattenRecord(o) : flattenFast(o);
+    v.event = { type: classify(fields), fields };
+    v.record = record;
+    v.raw = o;
+    v.flatTime = undefined;
+    return true;
+  } catch (e) {
+    sink(at(CODES.NOT_AN_OBJECT, 'warning', `record ${record} could not be turned into an event: ${(e as Error).message}; skipped`, v.file, { record }));
+    return false;
+  }
+}
+
+/** fill() for a raw record of any reader (EVTX flat records included). */
+function fillRaw(v: VisitedEvent, r: RawRecord, evtx: boolean, sink: DiagnosticSink): boolean {
+  v.headerTime = r.timestamp;
+  if (!r.flat) return fill(v, r.obj, r.record, evtx, sink);
+  // EVTX fast path: fields straight from the template, and the time recordTime would read.
+  v.event = { type: classify(r.flat.fields), fields: r.flat.fields };
+  v.record = r.record;
+  v.raw = null;
+  v.flatTime = r.flat.time;
+  return true;
+}
+
 function convert(batch: RawRecord[], file: string, keepRaw: boolean, evtx: boolean, sink: DiagnosticSink, out: SourcedEvent[]): void {
+  const v = new VisitedEvent();
+  v.file = file;
   for (const r of batch) {
-    try {
-      const flat = r.flat;
-      if (flat) {
-        // EVTX fast path: fields straight from the template; the time recordTime would read.
-        const ev: SourcedEvent = { event: toLunaEvent(flat.fields), file, record: r.record };
-        const ts = normalizeTime(flat.time) ?? (r.timestamp && !r.timestamp.startsWith('1601') ? r.timestamp : undefined);
-        if (ts !== undefined) ev.timestamp = ts;
-        out.push(ev);
-        continue;
-      }
-      const obj = evtx ? r.obj : normalizeShape(r.obj, () => sink(at(CODES.LENIENT_XML, 'warning', 'the embedded event XML is not well-formed (cut short or a stray &); its fields were recovered best-effort', file, { record: r.record })));
-      const ev: SourcedEvent = { event: toLunaEvent(evtx ? flattenRecord(obj) : flattenFast(obj)), file, record: r.record };
-      // The event's own time (System/TimeCreated) first: record headers of re-exported EVTX
-      // files can be zero (1601-01-01).
-      const ts = recordTime(obj) ?? (r.timestamp && !r.timestamp.startsWith('1601') ? r.timestamp : undefined);
-      if (ts !== undefined) ev.timestamp = ts;
-      if (keepRaw) ev.raw = r.obj;
-      out.push(ev);
-    } catch (e) {
-      sink(at(CODES.NOT_AN_OBJECT, 'warning', `record ${r.record} could not be turned into an event: ${(e as Error).message}; skipped`, file, { record: r.record }));
+    if (!fillRaw(v, r, evtx, sink)) continue;
+    const ev: SourcedEvent = { event: v.event, file, record: v.record };
+    const ts = v.timestamp();
+    if (ts !== undefined) ev.timestamp = ts;
+    if (keepRaw && !r.flat) ev.raw = r.obj;
+    out.push(ev);
+  }
+}
+
+/**
+ * Every event of a file (or slice) handed to `visit` one at a time, in order: the hunt's
+ * inner loop. Same events, diagnostics and records as readEventsSync, but nothing is kept or
+ * batched, so what the visitor does not keep dies young. Plain NDJSON (the bulk of hunting)
+ * goes straight from the block to JSON.parse to the visitor. Returns the number of events.
+ */
+export function visitEventsSync(source: string | LogSlice, visit: (e: VisitedEvent) => void, opts: OpenEventsOptions = {}): number {
+  const path = typeof source === 'string' ? source : source.path;
+  const file = opts.file ?? path;
+  const lim = limited(opts.onDiagnostic ?? (() => {}), file, opts.maxDiagnosticsPerCode ?? 100);
+  const v = new VisitedEvent();
+  v.file = file;
+  let n = 0;
+  try {
+    const slice = typeof source === 'string' ? wholeFile(path, file, lim.sink) : source;
+    if (!slice) return 0;
+    const evtx = slice.format === 'evtx';
+    if (slice.format === 'ndjson' && !slice.gzip) {
+      visitNdjson(slice, file, lim.sink, (obj, record) => {
+        v.headerTime = undefined;
+        if (fill(v, obj, record, false, lim.sink)) {
+          n++;
+          visit(v);
+        }
+      });
+      return n;
     }
+    for (const batch of readRawSync(slice, { file, onDiagnostic: lim.sink, flat: !opts.general })) {
+      for (const r of batch) {
+        if (!fillRaw(v, r, evtx, lim.sink)) continue;
+        n++;
+        visit(v);
+      }
+    }
+    return n;
+  } finally {
+    lim.flush();
   }
 }
 

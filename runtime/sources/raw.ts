@@ -135,6 +135,34 @@ function* readRawSyncInner(slice: LogSlice, file: string, sink: DiagnosticSink, 
   if (out.length) yield out;
 }
 
+/**
+ * A plain NDJSON slice, each parsed record handed to `onRecord` (no record objects, no
+ * batches): blocks are read into one reused buffer. I/O failures end the slice with an error
+ * diagnostic after the records read so far, as in readRawSync.
+ */
+export function visitNdjson(slice: LogSlice, file: string, sink: DiagnosticSink, onRecord: (obj: Record<string, unknown>, record: number) => void): void {
+  const dec = new NdjsonDecoder(file, sink, slice.firstLine ?? 1);
+  let fd = -1;
+  try {
+    fd = openSync(slice.path, 'r');
+    const end = Math.min(slice.end ?? Infinity, fstatSync(fd).size);
+    const block = Buffer.allocUnsafe(Math.min(BLOCK, Math.max(1, end - (slice.start ?? 0))));
+    let pos = slice.start ?? 0;
+    while (pos < end) {
+      const n = readSync(fd, block, 0, Math.min(block.length, end - pos), pos);
+      if (n <= 0) break;
+      pos += n;
+      // The decoder copies what it keeps past this call (a line cut by the block's end).
+      dec.push(n === block.length ? block : block.subarray(0, n), onRecord);
+    }
+    dec.end(onRecord);
+  } catch (e) {
+    sink(at(CODES.CANNOT_READ, 'error', `reading stopped: ${(e as Error).message}`, file));
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+}
+
 /** Async variant: gzip text is decompressed as a stream (constant memory, early records). */
 export async function* readRaw(slice: LogSlice, opts: RawReadOptions = {}): AsyncGenerator<RawRecord[]> {
   if (!(slice.gzip && slice.format !== 'evtx')) {

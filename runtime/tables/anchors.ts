@@ -74,3 +74,51 @@ export function anchorRegExp(literals: readonly string[]): RegExp {
   const alts = coveringAnchors(literals).map((a) => a.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
   return new RegExp(`${alts.join('|')}|[${FOLDS_TO_ASCII}]`, 'i');
 }
+
+/** For verifying around anchor hits: each anchor with the (pattern, offset) pairs at which it
+ *  occurs in the literals, and a global regex that finds anchors and the characters that
+ *  lowercase into ASCII. */
+export interface AnchorIndex {
+  re: RegExp;
+  anchors: { text: string; at: Int32Array }[];
+}
+
+export function anchorIndex(literals: readonly string[]): AnchorIndex {
+  const texts = coveringAnchors(literals);
+  const anchors = texts.map((text) => {
+    const at: number[] = [];
+    literals.forEach((lit, i) => {
+      for (let k = lit.indexOf(text); k >= 0; k = lit.indexOf(text, k + 1)) at.push(i, k);
+    });
+    return { text, at: Int32Array.from(at) };
+  });
+  const alts = texts.map((a) => a.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+  return { re: new RegExp(`${alts.join('|')}|[${FOLDS_TO_ASCII}]`, 'gi'), anchors };
+}
+
+/**
+ * Calls hit(literal) for every literal occurring in text.toLowerCase(), found by checking
+ * around each anchor occurrence instead of scanning the whole text. Returns false, having
+ * possibly reported some hits, when it cannot answer alone (a character that lowercases into
+ * ASCII, or more anchor occurrences than `maxHits`): the caller then scans the whole text.
+ */
+export function findAroundAnchors(ix: AnchorIndex, literals: readonly string[], text: string, hit: (literal: number) => void, maxHits: number): boolean {
+  const re = ix.re;
+  re.lastIndex = 0;
+  let hits = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const at = m.index;
+    if (text.charCodeAt(at) > 127 || ++hits > maxHits) return false;
+    // Every anchor that starts here (the regex reports one alternative per position).
+    for (const a of ix.anchors) {
+      if (at + a.text.length > text.length || text.slice(at, at + a.text.length).toLowerCase() !== a.text) continue;
+      for (let i = 0; i < a.at.length; i += 2) {
+        const lit = literals[a.at[i]];
+        const start = at - a.at[i + 1];
+        if (start >= 0 && start + lit.length <= text.length && text.slice(start, start + lit.length).toLowerCase() === lit) hit(a.at[i]);
+      }
+    }
+    re.lastIndex = at + 1;
+  }
+  return true;
+}

@@ -13,7 +13,7 @@ import { compareGeneral, evalDirect, evalLazy, type FieldGetter } from './predic
 import { parseIpBytes, asNumber, safeRegExp, globLiteral } from './values.ts';
 import { requiredLiteral } from '../../compiler/regex-literal.ts';
 import { buildRuleEval, type Bits, type RuleEval } from './programs.ts';
-import { anchorRegExp } from './anchors.ts';
+import { anchorIndex, anchorRegExp, findAroundAnchors, type AnchorIndex } from './anchors.ts';
 import { AnchoredTrie } from './anchored-trie.ts';
 import { ShapeCache, type EventShape } from './event-shapes.ts';
 
@@ -41,6 +41,10 @@ export interface FastPathCounters {
   smallSetRuns: number;
   deferredFields: number;
   deferredRuns: number;
+  /** Keyword values skipped because the same key had the same anchor-free value before. */
+  keywordRepeats: number;
+  /** Keyword values answered by looking around anchor hits. */
+  keywordLocal: number;
   /** Twins promoted to scanning for everything at once. */
   promoted: number;
 }
@@ -125,9 +129,14 @@ interface KeywordGroup {
    *  rejects contains no keyword, and V8's compiled regex rejects it several times faster
    *  than the automaton scans it. */
   re: RegExp | null;
+  /** With re: where the anchors sit in the patterns, to verify around anchor hits in long
+   *  values instead of running the automaton over all of them. */
+  local: AnchorIndex | null;
   /** Some pattern could occur in a number's or boolean's text. */
   scalars: boolean;
   scannedAt: number;
+  /** The epoch in which some pattern of the group last occurred. */
+  hitAt: number;
 }
 
 interface TablePlan {
@@ -142,6 +151,10 @@ interface TablePlan {
   kwGroupOf: (KeywordGroup | undefined)[];
   kwGroups: KeywordGroup[];
   always: number[];
+  /** Per `always` rule: the keyword group every DNF term of it needs a hit of, if any. Such a
+   *  rule (Sigma keyword lists like Mimikatz') is evaluated only on events where the group
+   *  found something. */
+  alwaysGate: (KeywordGroup | null)[];
   index: (number[] | undefined)[];
   /** Fields whose substring/regex/direct predicates are not all index keys: the eager plan
    *  scans for the keys only (often a few indexOf calls), and the full scanning part runs
@@ -313,13 +326,18 @@ function directLiteral(p: Pred): string {
 
 
 
+/** Keyword values longer than this are checked around anchor hits (anchors.ts) rather than
+ *  by an automaton pass over the whole value. */
+const LOCAL_MIN = 64;
+
 /** Pattern sets up to this size are searched with indexOf instead of an automaton. */
 const SMALL_SET = 4;
 
 function buildAutomata(plan: FieldPlan): void {
   const sorted = plan.pending!;
   plan.pending = null;
-  // ASCII-only patterns in one automaton (small alphabet, dense rows), the others apart.
+  // ASCII-only patterns in one automaton (small alphabet, dense rows), the others apart; a
+  // handful (typically one accented word) is searched with indexOf rather than a second pass.
   for (const wantAscii of [true, false]) {
     const pats: string[] = [];
     const entries: Int32Array[] = [];
@@ -328,8 +346,23 @@ function buildAutomata(plan: FieldPlan): void {
       pats.push(text);
       entries.push(Int32Array.from(es));
     }
-    if (pats.length) plan.acs.push({ ac: new AhoCorasick(pats), entries });
+    if (pats.length > SMALL_SET) plan.acs.push({ ac: new AhoCorasick(pats), entries });
+    else if (pats.length) (plan.small ??= []).push(...pats.map((text, i) => ({ text, entries: entries[i] })));
   }
+}
+
+/** The keyword group all of a rule's DNF terms need a (positive) hit of, or null. */
+function keywordGate(rule: CompiledRule, groupOf: (KeywordGroup | undefined)[]): KeywordGroup | null {
+  if (!rule.dnf || rule.dnf.length === 0) return null;
+  let gate: KeywordGroup | null = null;
+  for (const t of rule.dnf) {
+    const gs = new Set(t.pos.map((p) => groupOf[p]).filter((g) => g !== undefined));
+    if (gs.size !== 1) return null;
+    const [g] = gs;
+    if (gate !== null && g !== gate) return null;
+    gate = g!;
+  }
+  return gate;
 }
 
 function ownKeys(fields: object): string[] {
@@ -391,7 +424,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
 
   const tables = new Map<string, TablePlan>();
   let maxFields = 0;
-  const gates: FastPathCounters = { gatedRegexes: 0, gatedDirect: 0, gateRuns: 0, keywordScans: 0, keywordValues: 0, keywordAutomaton: 0, keywordShort: 0, smallSetRuns: 0, deferredFields: 0, deferredRuns: 0, promoted: 0 };
+  const gates: FastPathCounters = { gatedRegexes: 0, gatedDirect: 0, gateRuns: 0, keywordScans: 0, keywordValues: 0, keywordAutomaton: 0, keywordShort: 0, smallSetRuns: 0, deferredFields: 0, deferredRuns: 0, promoted: 0, keywordLocal: 0, keywordRepeats: 0 };
   for (const [type, t] of Object.entries(compiled.tables)) {
     const index: (number[] | undefined)[] = new Array(nPreds);
     for (const [pid, rs] of t.index) index[pid] = rs;
@@ -410,9 +443,11 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
       }
       if (!byText.size) continue;
       const patterns = [...byText.keys()];
+      const ascii = patterns.every((k) => /^[\x00-\x7f]+$/.test(k));
       const g: KeywordGroup = {
-        patterns, pids: patterns.map((k) => byText.get(k)!), ac: null, scannedAt: 0, minLength: Math.min(...patterns.map((k) => k.length)),
-        re: patterns.every((k) => /^[\x00-\x7f]+$/.test(k)) ? anchorRegExp(patterns) : null,
+        patterns, pids: patterns.map((k) => byText.get(k)!), ac: null, scannedAt: 0, hitAt: 0, minLength: Math.min(...patterns.map((k) => k.length)),
+        re: ascii ? anchorRegExp(patterns) : null,
+        local: ascii ? anchorIndex(patterns) : null,
         scalars: patterns.some((k) => /^[0-9.+\-eiftynarusl]+$/.test(k)),
       };
       kwGroups.push(g);
@@ -441,7 +476,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     });
     maxFields = Math.max(maxFields, fields.length);
     tables.set(type, {
-      fields, byLower, byKey: new Map(), always: t.always, index, deferredPlans, deferredOf, deferredAt: new Uint32Array(deferredPlans.length),
+      fields, byLower, byKey: new Map(), always: t.always, alwaysGate: t.always.map((r) => keywordGate(rules[r], kwGroupOf)), index, deferredPlans, deferredOf, deferredAt: new Uint32Array(deferredPlans.length),
       kwGroupOf, kwGroups,
     });
   }
@@ -528,6 +563,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   let curTable: TablePlan | undefined;
   let curGroup: KeywordGroup | undefined;
   const kwHitCb = (pattern: number): void => {
+    curGroup!.hitAt = epoch;
     const pids = curGroup!.pids[pattern];
     for (let i = 0; i < pids.length; i++) {
       lazyAt[pids[i]] = epoch;
@@ -542,11 +578,22 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     const re = g.re;
     curGroup = g;
     const fields = curEvent.fields;
-    // The event's keys: from its shape when known, else its own enumerable keys.
+    // The event's keys: from its shape when known, else its own enumerable keys. With a shape,
+    // the last value at each key that had no anchor is remembered: logs repeat most values
+    // from one event to the next (host, channel, image, …), and === on them is cheaper.
     const keys = curShape !== null ? curShape.keys : ownKeys(fields);
+    let clean: (string | undefined)[] | undefined;
+    if (curShape !== null && re !== null) {
+      clean = curShape.derived.get(g) as (string | undefined)[] | undefined;
+      if (clean === undefined) curShape.derived.set(g, (clean = new Array(keys.length).fill(undefined)));
+    }
     for (let x = 0; x < keys.length; x++) {
       const v = fields[keys[x]];
       if (v === null || v === undefined) continue;
+      if (clean !== undefined && v === clean[x]) {
+        gates.keywordRepeats++;
+        continue;
+      }
       // Numbers and booleans print with digits, . + - e and the letters of Infinity, NaN,
       // true and false only: most groups cannot occur there.
       if (typeof v !== 'string' && !g.scalars) continue;
@@ -559,7 +606,15 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
         continue;
       }
       // No anchor (and nothing that lowercases into ASCII): no keyword of the group occurs.
-      if (re !== null && !re.test(t)) continue;
+      if (re !== null && !re.test(t)) {
+        if (clean !== undefined && typeof v === 'string') clean[x] = v;
+        continue;
+      }
+      // Long values: look around the anchor occurrences only.
+      if (g.local !== null && t.length > LOCAL_MIN && findAroundAnchors(g.local, g.patterns, t, kwHitCb, 8 + (t.length >> 5))) {
+        gates.keywordLocal++;
+        continue;
+      }
       gates.keywordAutomaton++;
       // Folded on the fly (no lowercased copy) unless the text is not ASCII.
       if (!ac.searchAsciiFolded(t, kwHitCb)) ac.search(t.toLowerCase(), kwHitCb);
@@ -615,19 +670,16 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     return m;
   };
 
-  let curLength = 0; // length of the scanned (case-folded) text, for endswith anchoring
   let curText = '';
   let curLower = '';
   let curValue: Exclude<Scalar, null> = '';
   let curEntries: Int32Array[] = [];
-  /** One occurrence of a pattern: fire its contains entries, startswith ones when it is at
-   *  the start, endswith ones at the end; open its gates (regex 3, direct predicate 4). */
-  const hitEntries = (e: Int32Array, atStart: boolean, atEnd: boolean): void => {
+  /** One occurrence of a pattern: fire its contains entries (kind 0), open its gates (regex
+   *  3, direct predicate 4). startswith / endswith patterns are in the anchored tries. */
+  const hitEntries = (e: Int32Array): void => {
     for (let i = 0; i < e.length; i += 2) {
       const kind = e[i + 1];
       if (kind === 0) fire(e[i]);
-      else if (kind === 1) { if (atStart) fire(e[i]); }
-      else if (kind === 2) { if (atEnd) fire(e[i]); }
       else {
         const pid = e[i];
         if (gate[pid] !== epoch) {
@@ -641,8 +693,8 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
       }
     }
   };
-  const acHit = (pattern: number, start: number, end: number): void => {
-    hitEntries(curEntries[pattern], start === 0, end === curLength);
+  const acHit = (pattern: number): void => {
+    hitEntries(curEntries[pattern]);
   };
 
   let curAnchored: Int32Array[] = [];
@@ -693,21 +745,17 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
         for (const pid of f.rangePids) if (compareGeneral(preds[pid].op, v, preds[pid].value, !!preds[pid].cased, undefined, false, lower)) fire(pid);
       }
     }
+    if (f.pending !== null) buildAutomata(f);
     if (f.small !== null) {
       const text = (lower ??= s.toLowerCase());
       curText = s;
       curLower = text;
       curValue = v;
       gates.smallSetRuns++;
-      for (let i = 0; i < f.small.length; i++) {
-        const p = f.small[i].text;
-        if (text.includes(p)) hitEntries(f.small[i].entries, text.startsWith(p), text.endsWith(p));
-      }
+      for (let i = 0; i < f.small.length; i++) if (text.includes(f.small[i].text)) hitEntries(f.small[i].entries);
     }
-    if (f.pending !== null) buildAutomata(f);
     if (f.acs.length) {
       const text = (lower ??= s.toLowerCase());
-      curLength = text.length;
       curText = s;
       curLower = text;
       curValue = v;
@@ -807,7 +855,17 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
         runField(plan, v);
       }
     }
-    for (const r of table.always) if (ruleAt[r] !== epoch) { ruleAt[r] = epoch; candidates.push(r); }
+    for (let i = 0; i < table.always.length; i++) {
+      const r = table.always[i];
+      if (ruleAt[r] === epoch) continue;
+      const g = table.alwaysGate[i];
+      if (g !== null) {
+        if (g.scannedAt !== epoch) scanKeywords(g);
+        if (g.hitAt !== epoch) continue;
+      }
+      ruleAt[r] = epoch;
+      candidates.push(r);
+    }
     if (candidates.length > 1) candidates.sort((a, b) => a - b);
     stats.candidates += candidates.length;
     const out: number[] = [];

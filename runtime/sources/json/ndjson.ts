@@ -18,6 +18,14 @@ function decodeLine(buf: Buffer, s: number, e: number, ascii: boolean): string {
   return ascii || isAscii(buf.subarray(s, e)) ? buf.toString('latin1', s, e) : UTF8.decode(buf.subarray(s, e));
 }
 
+/** Where decoded records go: an array, or a callback per record (no record objects). */
+export type RecordOut = RawRecord[] | ((obj: Record<string, unknown>, record: number) => void);
+
+function emit(out: RecordOut, obj: Record<string, unknown>, record: number): void {
+  if (typeof out === 'function') out(obj, record);
+  else out.push({ obj, record });
+}
+
 export class NdjsonDecoder {
   /** Bytes after the last newline seen, kept as pieces (no quadratic concat on long lines). */
   private carry: Buffer[] = [];
@@ -32,7 +40,7 @@ export class NdjsonDecoder {
     this.line = firstLine;
   }
 
-  push(chunk: Buffer, out: RawRecord[]): void {
+  push(chunk: Buffer, out: RecordOut): void {
     const last = chunk.lastIndexOf(10);
     if (last < 0) {
       this.carry.push(Buffer.from(chunk));
@@ -51,7 +59,7 @@ export class NdjsonDecoder {
     if (last + 1 < chunk.length) this.carry = [Buffer.from(chunk.subarray(last + 1))];
   }
 
-  end(out: RawRecord[]): void {
+  end(out: RecordOut): void {
     if (this.carry.length) {
       const rest = Buffer.concat(this.carry);
       this.carry = [];
@@ -60,7 +68,7 @@ export class NdjsonDecoder {
   }
 
   /** Lines of buf[s, n): each decoded on its own (see UTF8 above), then parsed. */
-  private lines(buf: Buffer, s: number, n: number, out: RawRecord[]): void {
+  private lines(buf: Buffer, s: number, n: number, out: RecordOut): void {
     // One check for the whole block; only blocks with some non-ASCII byte are checked per line.
     const ascii = isAscii(s === 0 && n === buf.length ? buf : buf.subarray(s, n));
     while (s < n) {
@@ -82,7 +90,7 @@ export class NdjsonDecoder {
     }
   }
 
-  private parse(text: string, b: number, e: number, lineNo: number, out: RawRecord[]): void {
+  private parse(text: string, b: number, e: number, lineNo: number, out: RecordOut): void {
     let v: unknown;
     try {
       v = JSON.parse(b === 0 && e === text.length ? text : text.slice(b, e));
@@ -94,11 +102,11 @@ export class NdjsonDecoder {
       return;
     }
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      out.push({ obj: v as Record<string, unknown>, record: lineNo });
+      emit(out, v as Record<string, unknown>, lineNo);
       return;
     }
     if (Array.isArray(v) && v.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x))) {
-      for (const x of v) out.push({ obj: x as Record<string, unknown>, record: lineNo });
+      for (const x of v) emit(out, x as Record<string, unknown>, lineNo);
       return;
     }
     this.sink(at(CODES.NOT_AN_OBJECT, 'warning', `line ${lineNo} holds a JSON ${Array.isArray(v) ? 'array' : typeof v}, not an event object; skipped`, this.file, { span: lineSpan(this.file, lineNo), record: lineNo }));
