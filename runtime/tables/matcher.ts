@@ -41,6 +41,8 @@ export interface FastPathCounters {
   smallSetRuns: number;
   deferredFields: number;
   deferredRuns: number;
+  /** Deferred predicates answered one by one (indexOf, one regex) instead of a full pass. */
+  directRuns: number;
   /** Keyword values skipped because the same key had the same anchor-free value before. */
   keywordRepeats: number;
   /** Keyword values answered by looking around anchor hits. */
@@ -165,6 +167,12 @@ interface TablePlan {
   /** Predicate id → index in deferredPlans, or -1. */
   deferredOf: Int32Array;
   deferredAt: Uint32Array;
+  /** Per deferred plan: predicates answered one by one this event (askedAt = epoch), and
+   *  the value lowercased for them. */
+  askedAt: Uint32Array;
+  asked: Uint8Array;
+  lowerAt: Uint32Array;
+  lower: string[];
 }
 
 /** The predicate ids a field's scanning part answers: automata and small sets (contains and
@@ -330,6 +338,9 @@ function directLiteral(p: Pred): string {
  *  by an automaton pass over the whole value. */
 const LOCAL_MIN = 64;
 
+/** Deferred predicates of one field answered one by one per event before its full pass. */
+const DIRECT_MAX = 4;
+
 /** Pattern sets up to this size are searched with indexOf instead of an automaton. */
 const SMALL_SET = 4;
 
@@ -424,7 +435,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
 
   const tables = new Map<string, TablePlan>();
   let maxFields = 0;
-  const gates: FastPathCounters = { gatedRegexes: 0, gatedDirect: 0, gateRuns: 0, keywordScans: 0, keywordValues: 0, keywordAutomaton: 0, keywordShort: 0, smallSetRuns: 0, deferredFields: 0, deferredRuns: 0, promoted: 0, keywordLocal: 0, keywordRepeats: 0 };
+  const gates: FastPathCounters = { gatedRegexes: 0, gatedDirect: 0, gateRuns: 0, keywordScans: 0, keywordValues: 0, keywordAutomaton: 0, keywordShort: 0, smallSetRuns: 0, deferredFields: 0, deferredRuns: 0, promoted: 0, keywordLocal: 0, keywordRepeats: 0, directRuns: 0 };
   for (const [type, t] of Object.entries(compiled.tables)) {
     const index: (number[] | undefined)[] = new Array(nPreds);
     for (const [pid, rs] of t.index) index[pid] = rs;
@@ -477,6 +488,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     maxFields = Math.max(maxFields, fields.length);
     tables.set(type, {
       fields, byLower, byKey: new Map(), always: t.always, alwaysGate: t.always.map((r) => keywordGate(rules[r], kwGroupOf)), index, deferredPlans, deferredOf, deferredAt: new Uint32Array(deferredPlans.length),
+      askedAt: new Uint32Array(deferredPlans.length), asked: new Uint8Array(deferredPlans.length), lowerAt: new Uint32Array(deferredPlans.length), lower: deferredPlans.map(() => ''),
       kwGroupOf, kwGroups,
     });
   }
@@ -487,6 +499,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   const lazyAt = new Uint32Array(nPreds);
   const lazyVal = new Uint8Array(nPreds);
   const gate = new Uint32Array(nPreds);
+  const directAt = new Uint32Array(nPreds);
   const ruleAt = new Uint32Array(rules.length);
   const fieldAt = new Uint32Array(maxFields);
   let epoch = 0;
@@ -628,9 +641,35 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
       if (fired[pid] === epoch) return true;
       const t = curTable!;
       const d = t.deferredOf[pid];
-      if (d < 0 || t.deferredAt[d] === epoch) return false;
-      t.deferredAt[d] = epoch;
+      if (d < 0 || t.deferredAt[d] === epoch || directAt[pid] === epoch) return false;
       const f = t.deferredPlans[d];
+      // The first few predicates asked of a field are answered one by one (indexOf on its
+      // lowercased value): a rule that needs two substrings of a 5 KB script should not pay
+      // for a pass of the field's whole automaton. After that, the full pass answers all.
+      if (t.askedAt[d] !== epoch) {
+        t.askedAt[d] = epoch;
+        t.asked[d] = 0;
+      }
+      if (t.asked[d] < DIRECT_MAX) {
+        t.asked[d]++;
+        directAt[pid] = epoch;
+        const v = getField(f.name, f.lowerName);
+        if (v === undefined || v === null) return false;
+        const s = typeof v === 'string' ? v : String(v);
+        if (t.lowerAt[d] !== epoch) {
+          t.lowerAt[d] = epoch;
+          t.lower[d] = s.toLowerCase();
+        }
+        gates.directRuns++;
+        const p = preds[pid];
+        const re = regexOf[pid];
+        if (p.op === 'regex' ? re !== null && re.test(s) : evalDirect(p, v, s, t.lower[d])) {
+          fire(pid);
+          return true;
+        }
+        return false;
+      }
+      t.deferredAt[d] = epoch;
       const v = getField(f.name, f.lowerName);
       if (v === undefined || v === null) return false;
       gates.deferredRuns++;
@@ -800,9 +839,13 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     if (!table) return [];
     stats.tableEvents++;
     if (++epoch === 0xffffffff) {
-      fired.fill(0); lazyAt.fill(0); gate.fill(0); ruleAt.fill(0); fieldAt.fill(0);
+      fired.fill(0); lazyAt.fill(0); gate.fill(0); directAt.fill(0); ruleAt.fill(0); fieldAt.fill(0);
       entriesAt = 0;
-      for (const t of tables.values()) t.deferredAt.fill(0);
+      for (const t of tables.values()) {
+        t.deferredAt.fill(0);
+        t.askedAt.fill(0);
+        t.lowerAt.fill(0);
+      }
       for (const t of tables.values()) for (const g of t.kwGroups) g.scannedAt = 0;
       epoch = 1;
     }
