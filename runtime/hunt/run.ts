@@ -2,15 +2,35 @@
 // compiles, else the interpreter) and the correlation engine; detections come out in source
 // order (files in the given order, records in file order), also with --workers N.
 
-import { Worker } from 'node:worker_threads';
+import { statSync } from 'node:fs';
 import { DiagnosticError, type Diagnostic } from '../../policy/diagnostics.ts';
 import type { SigmaOptions } from '../../policy/import/sigma/index.ts';
 import { createCorrelationEngine, type CorrelationAlert, type CorrelationLimits, type CorrelationStats } from '../correlation/engine.ts';
 import { listLogFiles, splitForWorkers } from '../sources/index.ts';
-import type { LogSlice } from '../sources/raw.ts';
 import { makeFilter, type Detection, type DetectionFilter } from './detection.ts';
 import { createMatcher, loadHuntRules, type HuntRules, type MatcherKind } from './load-rules.ts';
+import { HuntPool } from './pool.ts';
 import { scanSource, type Hit, type ScanResult } from './scan.ts';
+
+// Files are cut into slices of about SLICE_BYTES (at most MAX_SLICES), so a worker that
+// finishes early takes more and none is left with a long tail; a file of at least
+// MIN_SPLIT bytes is cut into one slice per worker at least.
+const SLICE_BYTES = 8 << 20;
+const MIN_SPLIT = 1 << 20;
+const MAX_SLICES = 256;
+
+function sliceCount(size: number, workers: number): number {
+  const n = Math.min(MAX_SLICES, Math.ceil(size / SLICE_BYTES));
+  return size >= MIN_SPLIT ? Math.max(n, workers) : 1;
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
 
 export interface HuntOptions {
   rules: string[];
@@ -25,6 +45,8 @@ export interface HuntOptions {
   /** Pre-loaded rules and matcher (benchmarks reuse them across runs). */
   loaded?: HuntRules;
   prepared?: Awaited<ReturnType<typeof createMatcher>>;
+  /** A started pool to scan with (kept open: the caller closes it); `workers` is then its size. */
+  pool?: HuntPool;
 }
 
 export interface RuleSummary {
@@ -115,11 +137,11 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
 
   const files = listLogFiles(opts.logs, { onDiagnostic: (d) => diagnostics.push(d) });
   let events = 0;
-  const workers = Math.max(1, Math.floor(opts.workers ?? 1));
+  const workers = opts.pool?.size ?? Math.max(1, Math.floor(opts.workers ?? 1));
   // Workers build their own matcher from the compiled tables before the clock starts.
-  const pool = workers > 1 && m.kind !== 'bundle'
-    ? await startPool(workers, { kind: m.kind as 'tables' | 'interpreter', compiled: m.kind === 'tables' ? m.compiled : undefined, policies: m.kind === 'interpreter' ? rules.policies : undefined, needFields: [...needFields] })
-    : undefined;
+  const pool = opts.pool ?? (workers > 1 && m.kind !== 'bundle'
+    ? await HuntPool.start(workers, { kind: m.kind as 'tables' | 'interpreter', compiled: m.kind === 'tables' ? m.compiled : undefined, policies: m.kind === 'interpreter' ? rules.policies : undefined, needFields: [...needFields] })
+    : undefined);
   const loadSeconds = (performance.now() - t0) / 1000;
   const t1 = performance.now();
   const take = (r: ScanResult) => {
@@ -133,12 +155,16 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
       take(scanSource(f, m.matcher, needFields, (n) => opts.onProgress?.(before + n)));
     }
   } else {
-    const slices = files.flatMap((f) => splitForWorkers(f, workers, { onDiagnostic: (d) => diagnostics.push(d) }));
+    const slices = files.flatMap((f) => splitForWorkers(f, sliceCount(fileSize(f), workers), { onDiagnostic: (d) => diagnostics.push(d) }));
     let progressed = 0;
-    await runPool(pool, slices, take, (n) => {
-      progressed += n;
-      opts.onProgress?.(progressed);
-    });
+    try {
+      await pool.run(slices, take, (n) => {
+        progressed += n;
+        opts.onProgress?.(progressed);
+      });
+    } finally {
+      if (!opts.pool) await pool.close();
+    }
   }
   for (const a of engine.flush()) emitAlert(a);
   return {
@@ -155,69 +181,4 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
     correlation: engine.stats,
     diagnostics,
   };
-}
-type Init = { kind: 'tables' | 'interpreter'; compiled?: unknown; policies?: unknown; needFields: [string, string[]][] };
-
-/** Start N workers and wait until each has built its matcher. */
-async function startPool(n: number, init: Init): Promise<Worker[]> {
-  const pool = Array.from({ length: n }, () => new Worker(new URL('./worker.ts', import.meta.url), { workerData: init }));
-  try {
-    await Promise.all(
-      pool.map(
-        (w) =>
-          new Promise<void>((ok, fail) => {
-            const onMsg = (msg: { ready?: boolean }) => {
-              if (!msg.ready) return;
-              w.off('message', onMsg);
-              w.off('error', fail);
-              ok();
-            };
-            w.on('message', onMsg);
-            w.once('error', fail);
-          }),
-      ),
-    );
-  } catch (err) {
-    for (const w of pool) void w.terminate();
-    throw err;
-  }
-  return pool;
-}
-
-/** Hand slices to the workers as they free up; deliver results strictly in slice order. */
-async function runPool(pool: Worker[], slices: LogSlice[], take: (r: ScanResult) => void, progress: (n: number) => void): Promise<void> {
-  const done = new Map<number, ScanResult>();
-  let next = 0;
-  let emitted = 0;
-  await new Promise<void>((resolveAll, rejectAll) => {
-    if (slices.length === 0) return resolveAll();
-    const feed = (w: Worker) => {
-      if (next < slices.length) {
-        const idx = next++;
-        w.postMessage({ idx, slice: slices[idx] });
-      }
-    };
-    for (const w of pool) {
-      w.on('message', (msg: { progress?: number; idx?: number; progressTail?: number; result?: ScanResult }) => {
-        if (msg.progress) progress(msg.progress);
-        if (msg.idx === undefined || !msg.result) return;
-        if (msg.progressTail) progress(msg.progressTail);
-        done.set(msg.idx, msg.result);
-        while (done.has(emitted)) {
-          take(done.get(emitted)!);
-          done.delete(emitted);
-          emitted++;
-        }
-        if (emitted === slices.length) resolveAll();
-        else feed(w);
-      });
-      w.on('error', (err) => rejectAll(err));
-      w.on('exit', (code) => {
-        if (emitted < slices.length) rejectAll(new Error(`a hunt worker exited (code ${code}) before finishing`));
-      });
-      feed(w);
-    }
-  }).finally(() => {
-    for (const w of pool) void w.terminate();
-  });
 }

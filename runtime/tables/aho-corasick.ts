@@ -6,7 +6,7 @@
 // and fall back along failure links to a dense state — so memory stays bounded (at most 8 MB
 // per automaton) even for thousands of long Sigma patterns.
 
-const DENSE_CELLS = 1 << 21;
+const DENSE_CELLS = 1 << 16;
 
 export class AhoCorasick {
   readonly patternCount: number;
@@ -46,69 +46,91 @@ export class AhoCorasick {
     for (let c = 65; c <= 90; c++) this.asciiFolded[c] = this.ascii[c + 32];
     const colOf = (code: number): number => (code < 128 ? this.ascii[code] : this.wide.get(code)!);
     this.width = cols;
-    // 2. Trie in flat arrays: one edge map keyed by state * cols + col, children as lists.
-    const edge = new Map<number, number>();
-    const firstChild: number[] = [-1];
-    const nextSib: number[] = [-1];
-    const edgeCol: number[] = [0];
-    const ownHead: number[] = [-1];
-    const ownNext: number[] = [];
-    patterns.forEach((p, pid) => {
-      let s = 0;
+    // 2. Trie in flat arrays: an integer hash of edges keyed by state * cols + col (a Map
+    //    per edge made building large automata slow: thousands of Sigma patterns per field,
+    //    built again by every hunt worker), children as linked lists.
+    let total = 1;
+    for (const p of patterns) total += p.length;
+    const edge = new EdgeHash(total);
+    const firstChild = new Int32Array(total).fill(-1);
+    const nextSib = new Int32Array(total).fill(-1);
+    const edgeCol = new Int32Array(total);
+    const ownHead = new Int32Array(total).fill(-1);
+    const ownNext = new Int32Array(patterns.length).fill(-1);
+    let n = 1;
+    for (let pid = 0; pid < patterns.length; pid++) {
+      const p = patterns[pid];
+      let st = 0;
       for (let i = 0; i < p.length; i++) {
         const col = colOf(p.charCodeAt(i));
-        const key = s * cols + col;
+        const key = st * cols + col;
         let t = edge.get(key);
-        if (t === undefined) {
-          t = firstChild.length;
-          firstChild.push(-1);
-          nextSib.push(firstChild[s]);
-          edgeCol.push(col);
-          ownHead.push(-1);
-          firstChild[s] = t;
+        if (t < 0) {
+          t = n++;
+          nextSib[t] = firstChild[st];
+          edgeCol[t] = col;
+          firstChild[st] = t;
           edge.set(key, t);
         }
-        s = t;
+        st = t;
       }
-      ownNext[pid] = ownHead[s];
-      ownHead[s] = pid;
-    });
-    const n = firstChild.length;
+      ownNext[pid] = ownHead[st];
+      ownHead[st] = pid;
+    }
     this.stateCount = n;
-    const own = (s: number): number[] => {
-      const out: number[] = [];
-      for (let p = ownHead[s]; p >= 0; p = ownNext[p]) out.push(p);
-      return out.reverse();
-    };
     // 3. Breadth-first renumbering and failure links (classic construction).
-    const order: number[] = [0];
+    const order = new Int32Array(n);
     const newId = new Int32Array(n);
     const failOld = new Int32Array(n);
-    for (let qi = 0; qi < order.length; qi++) {
-      const s = order[qi];
-      for (let t = firstChild[s]; t >= 0; t = nextSib[t]) {
-        newId[t] = order.length;
-        order.push(t);
-        if (s === 0) continue;
+    let tail = 1;
+    for (let qi = 0; qi < tail; qi++) {
+      const st = order[qi];
+      for (let t = firstChild[st]; t >= 0; t = nextSib[t]) {
+        newId[t] = tail;
+        order[tail++] = t;
+        if (st === 0) continue;
         const col = edgeCol[t];
-        let f = failOld[s];
-        while (f !== 0 && !edge.has(f * cols + col)) f = failOld[f];
-        failOld[t] = edge.get(f * cols + col) ?? 0;
+        let f = failOld[st];
+        while (f !== 0 && edge.get(f * cols + col) < 0) f = failOld[f];
+        const g = edge.get(f * cols + col);
+        failOld[t] = g < 0 ? 0 : g;
       }
     }
     this.fail = new Int32Array(n);
-    const outs: number[][] = new Array(n);
-    for (let i = 0; i < n; i++) {
+    // Outputs of a state: its own patterns, then those of its failure state (all found there
+    // too), laid out in one array; failure states come first in BFS order, so theirs exist.
+    const ownCount = (old: number): number => {
+      let c = 0;
+      for (let p = ownHead[old]; p >= 0; p = ownNext[p]) c++;
+      return c;
+    };
+    const outCount = new Int32Array(n);
+    for (let i = 1; i < n; i++) {
       const old = order[i];
       const f = newId[failOld[old]];
-      this.fail[i] = i === 0 ? 0 : f;
-      if (ownHead[old] < 0) outs[i] = i === 0 ? [] : outs[f];
-      else {
-        const mine = own(old);
-        outs[i] = i === 0 ? mine : outs[f].length ? [...mine, ...outs[f]] : mine;
-      }
+      this.fail[i] = f;
+      outCount[i] = ownCount(old) + outCount[f];
     }
-    // 3. Dense rows for the shallowest states; CSR children for the rest.
+    outCount[0] = ownCount(0);
+    this.outStart = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) this.outStart[i + 1] = this.outStart[i] + outCount[i];
+    this.outList = new Int32Array(this.outStart[n]);
+    const hasOut = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      let k = this.outStart[i];
+      const old = order[i];
+      // Own patterns in ascending id order (the list was built backwards).
+      const mine = ownCount(old);
+      let j = k + mine;
+      for (let p = ownHead[old]; p >= 0; p = ownNext[p]) this.outList[--j] = p;
+      k += mine;
+      if (i > 0) {
+        const f = this.fail[i];
+        this.outList.copyWithin(k, this.outStart[f], this.outStart[f + 1]);
+      }
+      hasOut[i] = outCount[i] > 0 ? 1 : 0;
+    }
+    // 4. Dense rows for the shallowest states; CSR children for the rest.
     const D = Math.min(n, Math.max(1, Math.floor(denseCells / cols)));
     this.denseStates = D;
     const dense = new Int32Array(D * cols);
@@ -116,35 +138,27 @@ export class AhoCorasick {
       if (i > 0) dense.copyWithin(i * cols, this.fail[i] * cols, this.fail[i] * cols + cols); // fail[i] < i
       for (let c = firstChild[order[i]]; c >= 0; c = nextSib[c]) dense[i * cols + edgeCol[c]] = newId[c];
     }
-    const hasOut = Uint8Array.from(outs, (o) => (o.length ? 1 : 0));
     for (let k = 0; k < dense.length; k++) {
       const t = dense[k];
       dense[k] = t < D ? ((t * cols) << 1) | hasOut[t] : -(t + 1);
     }
     this.dense = dense;
     this.childStart = new Int32Array(n + 1);
-    const cc: number[] = [];
-    const cn: number[] = [];
+    let children = 0;
+    for (let i = D; i < n; i++) for (let c = firstChild[order[i]]; c >= 0; c = nextSib[c]) children++;
+    this.childCol = new Int32Array(children);
+    this.childNext = new Int32Array(children);
+    let at = 0;
     for (let i = 0; i < n; i++) {
-      this.childStart[i] = cc.length;
+      this.childStart[i] = at;
       if (i >= D) for (let c = firstChild[order[i]]; c >= 0; c = nextSib[c]) {
-        cc.push(edgeCol[c]);
-        cn.push(newId[c]);
+        this.childCol[at] = edgeCol[c];
+        this.childNext[at] = newId[c];
+        at++;
       }
     }
-    this.childStart[n] = cc.length;
-    this.childCol = Int32Array.from(cc);
-    this.childNext = Int32Array.from(cn);
+    this.childStart[n] = at;
     this.hasOut = hasOut;
-    this.outStart = new Int32Array(n + 1);
-    let total = 0;
-    for (let s = 0; s < n; s++) {
-      this.outStart[s] = total;
-      total += outs[s].length;
-    }
-    this.outStart[n] = total;
-    this.outList = new Int32Array(total);
-    for (let s = 0; s < n; s++) this.outList.set(outs[s], this.outStart[s]);
   }
 
   /** Calls hit(patternId, start, end) for every occurrence (end exclusive). */
@@ -226,5 +240,38 @@ export class AhoCorasick {
     }
     const v = dense[s * width + col];
     return v >= 0 ? (v >> 1) / width : -v - 1;
+  }
+}
+
+/** Open-addressing hash from non-negative integer keys to states (-1 = absent). */
+class EdgeHash {
+  private keys: Int32Array;
+  private vals: Int32Array;
+  private mask: number;
+
+  constructor(expected: number) {
+    let cap = 16;
+    while (cap < expected * 2) cap <<= 1;
+    this.keys = new Int32Array(cap).fill(-1);
+    this.vals = new Int32Array(cap);
+    this.mask = cap - 1;
+  }
+
+  get(key: number): number {
+    const { keys, mask } = this;
+    for (let i = Math.imul(key, 0x9e3779b1) & mask; ; i = (i + 1) & mask) {
+      const k = keys[i];
+      if (k === key) return this.vals[i];
+      if (k === -1) return -1;
+    }
+  }
+
+  /** `key` must be absent. */
+  set(key: number, value: number): void {
+    const { keys, mask } = this;
+    let i = Math.imul(key, 0x9e3779b1) & mask;
+    while (keys[i] !== -1) i = (i + 1) & mask;
+    keys[i] = key;
+    this.vals[i] = value;
   }
 }

@@ -12,6 +12,7 @@ import { createTableMatcher } from '../../../runtime/tables/matcher.ts';
 import { createInterpreter } from '../../../runtime/interpreter/index.ts';
 import { globLiteral } from '../../../runtime/tables/values.ts';
 import { requiredLiteral } from '../../../compiler/regex-literal.ts';
+import { and, cmp as compare, not, policy, rule } from '../../compiler/helpers/ast.ts';
 
 const FIELDS = ['CommandLine', 'Image', 'ParentImage', 'User'];
 // Literal pool: pieces the rules use and the events are built from.
@@ -45,13 +46,16 @@ const policiesArb: fc.Arbitrary<Policy[]> = fc.array(exprArb, { minLength: 1, ma
   })),
 }]);
 
-// Values: pieces glued together, case-mutated, with a Kelvin sign (lowercases to ASCII 'k').
+// Values: pieces glued together, case-mutated, with a Kelvin sign (lowercases to ASCII 'k')
+// or a dotted capital I (lowercases to two units); some long enough (> 64) that keyword
+// groups look around their anchors instead of scanning.
+const mutate = ([ps, m]: [string[], string]) => {
+  const v = ps.join('');
+  return m === 'upper' ? v.toUpperCase() : m === 'lower' ? v.toLowerCase() : m === 'kelvin' ? v.replace(/k/gi, '\u212a') : m === 'dotted' ? v.replace(/i/gi, '\u0130') : v;
+};
 const valueArb: fc.Arbitrary<Scalar | undefined> = fc.oneof(
-  { weight: 8, arbitrary: fc.tuple(fc.array(fc.constantFrom(...PIECES, ' ', '-', 'zz'), { minLength: 1, maxLength: 5 }), fc.constantFrom('none', 'upper', 'lower', 'kelvin'))
-    .map(([ps, m]) => {
-      const v = ps.join('');
-      return m === 'upper' ? v.toUpperCase() : m === 'lower' ? v.toLowerCase() : m === 'kelvin' ? v.replace(/k/gi, '\u212a') : v;
-    }) },
+  { weight: 8, arbitrary: fc.tuple(fc.array(fc.constantFrom(...PIECES, ' ', '-', 'zz'), { minLength: 1, maxLength: 5 }), fc.constantFrom('none', 'upper', 'lower', 'kelvin', 'dotted')).map(mutate) },
+  { weight: 2, arbitrary: fc.tuple(fc.array(fc.constantFrom(...PIECES, ' ', '-', 'zz', 'padding text '), { minLength: 12, maxLength: 30 }), fc.constantFrom('none', 'upper', 'kelvin', 'dotted')).map(mutate) },
   { weight: 1, arbitrary: fc.constantFrom<Scalar>(null, 42, true) },
   { weight: 1, arbitrary: fc.constant(undefined) },
 );
@@ -73,9 +77,11 @@ describe('table matcher fast paths ≡ reference interpreter', () => {
   });
 
   it('gated regexes/globs, small pattern sets, key walk and keyword groups agree', () => {
-    const total = { events: 0, matched: 0, gatedRegexes: 0, gatedDirect: 0, gateRuns: 0, smallSetRuns: 0, keywordScans: 0, keywordValues: 0, keywordAutomaton: 0, keywordShort: 0, deferredFields: 0, deferredRuns: 0, directRuns: 0, caseDup: 0 };
+    const total = { events: 0, matched: 0, gatedRegexes: 0, gatedDirect: 0, gateRuns: 0, smallSetRuns: 0, keywordScans: 0, keywordValues: 0, keywordAutomaton: 0, keywordShort: 0, keywordLocal: 0, keywordRepeats: 0, deferredFields: 0, deferredRuns: 0, directRuns: 0, caseDup: 0 };
     fc.assert(
-      fc.property(policiesArb, fc.array(eventArb, { minLength: 5, maxLength: 30 }), (policies, evs) => {
+      fc.property(policiesArb, fc.array(eventArb, { minLength: 5, maxLength: 30 }), (policies, generated) => {
+        // Logs repeat shapes and values: some events come again (same keys, same order).
+        const evs = [...generated, ...generated.slice(0, 5).map((e) => ({ type: e.type, fields: { ...e.fields } }))];
         const { compiled } = compilePolicies(policies, { analyze: false });
         const tm = createTableMatcher(compiled);
         const ref = createInterpreter(policies);
@@ -87,7 +93,7 @@ describe('table matcher fast paths ≡ reference interpreter', () => {
           const lower = Object.keys(e.fields).map((k) => k.toLowerCase());
           if (new Set(lower).size < lower.length) total.caseDup++;
         }
-        for (const k of ['gatedRegexes', 'gatedDirect', 'gateRuns', 'smallSetRuns', 'keywordScans', 'keywordValues', 'keywordAutomaton', 'keywordShort', 'deferredFields', 'deferredRuns', 'directRuns'] as const) total[k] += tm.fastPaths[k];
+        for (const k of ['gatedRegexes', 'gatedDirect', 'gateRuns', 'smallSetRuns', 'keywordScans', 'keywordValues', 'keywordAutomaton', 'keywordShort', 'keywordLocal', 'keywordRepeats', 'deferredFields', 'deferredRuns', 'directRuns'] as const) total[k] += tm.fastPaths[k];
       }),
       { numRuns: Number(process.env.LUNA_DIFF_RUNS ?? 400), seed: Number(process.env.LUNA_DIFF_SEED ?? 20261122) },
     );
@@ -103,10 +109,54 @@ describe('table matcher fast paths ≡ reference interpreter', () => {
     expect(total.keywordAutomaton).toBeGreaterThan(0);
     expect(total.keywordAutomaton).toBeLessThan(total.keywordValues);
     expect(total.keywordShort).toBeGreaterThan(0); // values shorter than every keyword skipped
+    expect(total.keywordLocal).toBeGreaterThan(0); // long values checked around anchor hits
+    expect(total.keywordRepeats).toBeGreaterThan(0); // a key's anchor-free value seen again
     expect(total.caseDup).toBeGreaterThan(50);
     // Fields with no index key were scanned only when a candidate rule asked.
     expect(total.deferredFields).toBeGreaterThan(0);
     // …one predicate at a time (indexOf) while few were asked, then by a full pass.
     expect(total.directRuns).toBeGreaterThan(100);
+  });
+
+  it('many deferred predicates of one field: one by one, then a full pass; a busy twin is promoted', () => {
+    // Rules keyed on Image (anchored), each asking CommandLine for its own substring: the first
+    // few asked per event are answered by indexOf, the rest by the field's full pass.
+    const words = Array.from({ length: 12 }, (_, i) => `word${i}x`);
+    const rules: RuleDecl[] = words.map((w, i) => rule(`d${i}`, 'ProcessCreate', and(compare('Image', 'endswith', '\\cmd.exe'), compare('CommandLine', 'contains', w))));
+    // A rule keyed on a CommandLine substring makes CommandLine a twin (keys scanned eagerly);
+    // the other rules need its full pass on every event, so it is promoted.
+    rules.push(rule('k', 'ProcessCreate', compare('CommandLine', 'contains', 'keyword')));
+    const policies = [policy(rules)];
+    const { compiled } = compilePolicies(policies, { analyze: false });
+    const tm = createTableMatcher(compiled);
+    const ref = createInterpreter(policies);
+    let matched = 0;
+    for (let i = 0; i < 700; i++) {
+      const cmd = `keyword ${words.filter((_, j) => (i >> (j % 8)) & 1).join(' ')} ${i % 3 === 0 ? 'WORD11X' : ''}`;
+      const e: LunaEvent = { type: 'ProcessCreate', fields: { Image: i % 5 === 0 ? 'C:\\x\\notepad.exe' : 'C:\\Windows\\CMD.EXE', CommandLine: cmd } };
+      const expected = ref.match(e);
+      expect(tm.match(e)).toEqual(expected);
+      if (expected.length > 1) matched++;
+    }
+    expect(matched).toBeGreaterThan(100);
+    expect(tm.fastPaths.directRuns).toBeGreaterThan(100);
+    expect(tm.fastPaths.deferredRuns).toBeGreaterThan(100);
+    expect(tm.fastPaths.promoted).toBe(1);
+  });
+
+  it('a keyword-only rule is evaluated only on events where its keywords occur', () => {
+    const kw: Expr = { kind: 'keyword', op: 'contains', values: ['sekurlsa::', 'mimikatz'].map((value) => ({ kind: 'str' as const, value })), quant: 'any', cased: false };
+    const policies = [policy([rule('m', 'ProcessCreate', and(kw, not(compare('EventID', 'eq', 15))))])];
+    const { compiled } = compilePolicies(policies, { analyze: false });
+    expect(compiled.tables.ProcessCreate.always).toEqual([0]);
+    const tm = createTableMatcher(compiled);
+    const ref = createInterpreter(policies);
+    const values = ['plain', 'x sekurlsa::logonpasswords', 'MIMIKATZ', 'mimi\u212aatz', 'se\u212aurlsa::', 'nothing here at all'];
+    for (const v of values) for (const id of [1, 15]) {
+      const e: LunaEvent = { type: 'ProcessCreate', fields: { EventID: id, CommandLine: v } };
+      expect(tm.match(e)).toEqual(ref.match(e));
+    }
+    // Only the four events whose text has a keyword reached the rule (EventID 1 or 15 each).
+    expect(tm.stats.rulesEvaluated).toBe(8);
   });
 });

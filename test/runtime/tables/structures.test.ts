@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { AhoCorasick } from '../../../runtime/tables/aho-corasick.ts';
 import { AnchoredTrie } from '../../../runtime/tables/anchored-trie.ts';
-import { anchorRegExp, coveringAnchors, FOLDS_TO_ASCII } from '../../../runtime/tables/anchors.ts';
+import { anchorIndex, anchorRegExp, coveringAnchors, findAroundAnchors, FOLDS_TO_ASCII } from '../../../runtime/tables/anchors.ts';
 import { ShapeCache } from '../../../runtime/tables/event-shapes.ts';
 import { CidrTrie } from '../../../runtime/tables/cidr-trie.ts';
 import { parseIpBytes } from '../../../runtime/tables/values.ts';
@@ -99,6 +99,34 @@ describe('covering anchors', () => {
       }),
       { numRuns: 2000, seed: 9 },
     );
+  });
+});
+
+describe('looking around anchors', () => {
+  it('finds exactly the literals of the lowercased text, or says it cannot', () => {
+    const lits = ['sekurlsa::', 'lsadump::', 'kiwi', 'mimikatz', '::', 'a::a', 'kiwikiwi'];
+    const ix = anchorIndex(lits);
+    let answered = 0;
+    let gaveUp = 0;
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('sekurlsa', '::', 'LSADUMP', ':', 'ki', 'WI', 'a', 'mimi', 'KATZ', ' ', '\u212a', '\u0130', 'é'), { maxLength: 30 }), (parts) => {
+        const text = parts.join('');
+        const got = new Set<number>();
+        if (!findAroundAnchors(ix, lits, text, (l) => got.add(l), 1000)) {
+          gaveUp++;
+          expect(/[\u0130\u212a]/.test(text)).toBe(true);
+          return;
+        }
+        answered++;
+        const want = new Set(lits.map((l, i) => (text.toLowerCase().includes(l) ? i : -1)).filter((i) => i >= 0));
+        expect(got).toEqual(want);
+      }),
+      { numRuns: 3000, seed: 17 },
+    );
+    expect(answered).toBeGreaterThan(1000);
+    expect(gaveUp).toBeGreaterThan(100);
+    // Too many anchor hits: it gives up rather than spend more than a scan would.
+    expect(findAroundAnchors(ix, lits, '::'.repeat(50), () => {}, 10)).toBe(false);
   });
 });
 
