@@ -41,6 +41,8 @@ export interface FastPathCounters {
   smallSetRuns: number;
   deferredFields: number;
   deferredRuns: number;
+  /** Eager field runs replayed from the field's memo of its last value. */
+  memoHits: number;
   /** Deferred predicates answered one by one (indexOf, one regex) instead of a full pass. */
   directRuns: number;
   /** Keyword values skipped because the same key had the same anchor-free value before. */
@@ -114,7 +116,19 @@ interface FieldPlan {
   twin: number;
   /** Values this plan has run on (for twins: whether to promote, see PROMOTE_AFTER). */
   runs: number;
+  /** The last value this plan ran on and the predicates it fired (see runEager), unless the
+   *  memo was switched off for a field whose values rarely repeat. */
+  memoValue: Scalar | undefined;
+  memoPids: Int32Array | null;
+  memoTries: number;
+  memoHits: number;
 }
+
+/** A field's memo is kept only if, of its first MEMO_TRIAL values, at least MEMO_KEEP
+ *  repeated the one before (command lines and GUIDs do not; images and hosts do). */
+const MEMO_TRIAL = 512;
+const MEMO_KEEP = 64;
+const NO_PIDS = new Int32Array(0);
 
 /** After this many values, a twin whose full scan was also needed for at least half of them
  *  is promoted: it scans for everything at once (once) instead of keys first, then all again. */
@@ -190,6 +204,7 @@ function stub(name: string, src: FieldTable, part: FieldPlan['part'], keys: Set<
   return {
     name, lowerName: name.toLowerCase(), exact: null, exactCased: null, numEq: null, prefix: null, suffix: null, exists: [], acs: [], pending: null, small: null, regex: [],
     lt: null, lte: null, gt: null, gte: null, rangePids: [], v4: null, v6: null, direct: [], src, ft: src, part, keys, twin, runs: 0, exactMin: 0, exactMax: -1,
+    memoValue: undefined, memoPids: null, memoTries: 0, memoHits: 0,
   };
 }
 
@@ -302,6 +317,10 @@ function fieldPlan(name: string, t: FieldTable, preds: Pred[], counters: FastPat
     keys: null,
     twin: -1,
     runs: 0,
+    memoValue: undefined,
+    memoPids: null,
+    memoTries: 0,
+    memoHits: 0,
   };
   // One automaton answers contains, startswith, endswith (anchoring checked on the hit) and
   // regex prefilter literals. (Per-length prefix/suffix hash maps measured slower here.)
@@ -435,7 +454,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
 
   const tables = new Map<string, TablePlan>();
   let maxFields = 0;
-  const gates: FastPathCounters = { gatedRegexes: 0, gatedDirect: 0, gateRuns: 0, keywordScans: 0, keywordValues: 0, keywordAutomaton: 0, keywordShort: 0, smallSetRuns: 0, deferredFields: 0, deferredRuns: 0, promoted: 0, keywordLocal: 0, keywordRepeats: 0, directRuns: 0 };
+  const gates: FastPathCounters = { gatedRegexes: 0, gatedDirect: 0, gateRuns: 0, keywordScans: 0, keywordValues: 0, keywordAutomaton: 0, keywordShort: 0, smallSetRuns: 0, deferredFields: 0, deferredRuns: 0, promoted: 0, keywordLocal: 0, keywordRepeats: 0, directRuns: 0, memoHits: 0 };
   for (const [type, t] of Object.entries(compiled.tables)) {
     const index: (number[] | undefined)[] = new Array(nPreds);
     for (const [pid, rs] of t.index) index[pid] = rs;
@@ -513,9 +532,13 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   const lowerMemo = new Map<string, string>();
   const stats: TableMatcherStats = { events: 0, tableEvents: 0, fieldRuns: 0, candidates: 0, rulesEvaluated: 0, matches: 0 };
 
+  // While an eager field run is recorded (runEager), the predicates it fires.
+  let recording = false;
+  const fireLog: number[] = [];
   const fire = (pid: number): void => {
     if (fired[pid] === epoch) return;
     fired[pid] = epoch;
+    if (recording) fireLog.push(pid);
     const rs = index[pid];
     if (rs === undefined) return;
     for (let i = 0; i < rs.length; i++) {
@@ -828,7 +851,45 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     plan.keys = null;
     plan.twin = -1;
     plan.pending = null; plan.small = null; plan.acs = []; plan.regex = []; plan.direct = [];
+    plan.memoValue = undefined;
+    plan.memoPids = null;
     gates.promoted++;
+  };
+
+  /** A field's eager run, remembered for its last value: logs repeat most values from one
+   *  event to the next (image paths, call stacks, hosts), and what a value fires depends on
+   *  the value alone, so a repeat replays the predicates instead of lowercasing, walking and
+   *  scanning again. */
+  const runEager = (table: TablePlan, plan: FieldPlan, v: Exclude<Scalar, null>): void => {
+    stats.fieldRuns++;
+    if (plan.twin >= 0 && ++plan.runs === PROMOTE_AFTER) promote(table, plan);
+    if (plan.memoPids !== null && v === plan.memoValue) {
+      const pids = plan.memoPids;
+      for (let i = 0; i < pids.length; i++) fire(pids[i]);
+      plan.memoHits++;
+      gates.memoHits++;
+      return;
+    }
+    if (plan.memoTries > MEMO_TRIAL) {
+      runField(plan, v);
+      return;
+    }
+    if (++plan.memoTries === MEMO_TRIAL && plan.memoHits < MEMO_KEEP) {
+      plan.memoPids = null;
+      plan.memoTries = MEMO_TRIAL + 1; // off for good
+      runField(plan, v);
+      return;
+    }
+    const start = fireLog.length;
+    recording = true;
+    try {
+      runField(plan, v);
+    } finally {
+      recording = false;
+    }
+    plan.memoValue = v;
+    plan.memoPids = fireLog.length === start ? NO_PIDS : Int32Array.from(fireLog.slice(start));
+    fireLog.length = start;
   };
 
   const shapes = new ShapeCache();
@@ -870,10 +931,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
       for (let x = 0; x < res.plans.length; x++) {
         const v = fields[res.keys[x]];
         if (v === null || v === undefined) continue;
-        stats.fieldRuns++;
-        const plan = plans[res.plans[x]];
-        if (plan.twin >= 0 && ++plan.runs === PROMOTE_AFTER) promote(table, plan);
-        runField(plan, v);
+        runEager(table, plans[res.plans[x]], v);
       }
     } else for (const k in fields) {
       if (!Object.hasOwn(fields, k)) continue;
@@ -892,10 +950,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
         if (name !== k && Object.hasOwn(fields, name)) continue;
         fieldAt[i] = epoch;
         if (v === null || v === undefined) continue;
-        stats.fieldRuns++;
-        const plan = plans[i];
-        if (plan.twin >= 0 && ++plan.runs === PROMOTE_AFTER) promote(table, plan);
-        runField(plan, v);
+        runEager(table, plans[i], v);
       }
     }
     for (let i = 0; i < table.always.length; i++) {

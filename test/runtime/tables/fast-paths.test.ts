@@ -142,6 +142,7 @@ describe('table matcher fast paths ≡ reference interpreter', () => {
     expect(tm.fastPaths.directRuns).toBeGreaterThan(100);
     expect(tm.fastPaths.deferredRuns).toBeGreaterThan(100);
     expect(tm.fastPaths.promoted).toBe(1);
+    expect(tm.fastPaths.memoHits).toBeGreaterThan(100); // Image repeats: replayed, not walked again
   });
 
   it('a keyword-only rule is evaluated only on events where its keywords occur', () => {
