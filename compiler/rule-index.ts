@@ -15,6 +15,9 @@ const FREE_TEXT = new Set(['commandline', 'parentcommandline', 'calltrace', 'scr
 const COMMON_ROOTS = ['c:\\windows\\system32\\', 'c:\\windows\\syswow64\\', 'c:\\program files\\', 'c:\\program files (x86)\\', 'c:\\users\\',
   'c:\\programdata\\', '\\device\\harddiskvolume', 'hklm\\software\\', 'hklm\\system\\currentcontrolset\\', 'hku\\', 'hkcu\\', '\\registry\\machine\\', '/usr/', '/home/', '/tmp/'];
 
+// Fields that say which log source an event comes from.
+const ROUTING = new Set(['eventid', 'channel', 'provider_name', 'sourcename', 'eventtype', 'category', 'task', 'opcode', 'level', 'keywords']);
+
 // Values that many events carry: flags, dashes, tiny numbers, booleans.
 const GENERIC = /^(?:true|false|yes|no|null|none|-|.{0,2}|\d{1,3})$/i;
 
@@ -23,6 +26,9 @@ const GENERIC = /^(?:true|false|yes|no|null|none|-|.{0,2}|\d{1,3})$/i;
  *  substrings and flag values are common; `exists` holds almost always. */
 export function selectivity(p: Pred): number {
   const v = String(p.value);
+  // Logsource guards (which channel, which event id) hold for every event of a log source:
+  // every rule of that source has them, so they tell nothing apart.
+  if (ROUTING.has(p.field.toLowerCase())) return 0.5;
   switch (p.op) {
     case 'str-eq':
     case 'num-eq':

@@ -357,6 +357,10 @@ function directLiteral(p: Pred): string {
  *  by an automaton pass over the whole value. */
 const LOCAL_MIN = 64;
 
+/** After this many events, rule programs are rebuilt with their predicates in the order
+ *  the counts so far suggest (see programs.ts). */
+const REORDER_AFTER = 2048;
+
 /** Deferred predicates of one field answered one by one per event before its full pass. */
 const DIRECT_MAX = 4;
 
@@ -519,6 +523,8 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   const lazyVal = new Uint8Array(nPreds);
   const gate = new Uint32Array(nPreds);
   const directAt = new Uint32Array(nPreds);
+  /** Events each predicate fired in (rule programs read the rare ones first). */
+  const fireCount = new Uint32Array(nPreds);
   const ruleAt = new Uint32Array(rules.length);
   const fieldAt = new Uint32Array(maxFields);
   let epoch = 0;
@@ -538,6 +544,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   const fire = (pid: number): void => {
     if (fired[pid] === epoch) return;
     fired[pid] = epoch;
+    fireCount[pid]++;
     if (recording) fireLog.push(pid);
     const rs = index[pid];
     if (rs === undefined) return;
@@ -719,7 +726,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   const slowPid = new Uint8Array(nPreds);
   for (let i = 0; i < nPreds; i++) if (lazy[i] !== 0) slowPid[i] = 1;
   for (const t of tables.values()) for (let i = 0; i < nPreds; i++) if (t.deferredOf[i] >= 0) slowPid[i] = 1;
-  const bits: Bits = { bit: getBit, fired, epoch: epochCell, slow: (pid) => slowPid[pid] === 1 };
+  const bits: Bits = { bit: getBit, fired, epoch: epochCell, slow: (pid) => slowPid[pid] === 1, seen: (pid) => fireCount[pid] };
 
   // Rule programs become closures on a rule's first evaluation (load time: most rules of a
   // large bundle are never a candidate on a given host).
@@ -895,7 +902,8 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   const shapes = new ShapeCache();
 
   const run = (event: LunaEvent): number[] => {
-    stats.events++;
+    // Rule programs are built again once the predicates' firing counts say which are rare.
+    if (++stats.events === REORDER_AFTER) evals.fill(undefined);
     const table = tables.get(event.type);
     if (!table) return [];
     stats.tableEvents++;

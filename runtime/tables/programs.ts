@@ -18,10 +18,19 @@ export interface Bits {
   epoch: Uint32Array;
   /** Whether `bit` may have work to do for the predicate (else `fired` answers). */
   slow(pid: number): boolean;
+  /** How often the predicate has fired so far: within a term, the rarely true are read first
+   *  (they end a failing AND soonest), negations the other way round. */
+  seen(pid: number): number;
 }
 
 export function buildRuleEval(rule: CompiledRule, b: Bits): RuleEval {
-  if (rule.dnf) {
+  // A DNF repeats shared conditions in every term (a guard and twenty exclusions, times 160
+  // alternatives); past twice the program's size the expression tree is the cheaper walk.
+  let dnfSize = 0;
+  for (const t of rule.dnf ?? []) dnfSize += t.pos.length + t.neg.length;
+  let progSize = 0;
+  for (const op of rule.prog) if (op >= 0) progSize++;
+  if (rule.dnf && dnfSize <= 2 * progSize + 8) {
     const terms = rule.dnf.map((t) => split(t.pos, t.neg, b));
     if (terms.length === 0) return () => false;
     const { bit, fired, epoch } = b;
@@ -43,8 +52,8 @@ export function buildRuleEval(rule: CompiledRule, b: Bits): RuleEval {
 
 function split(pos: readonly number[], neg: readonly number[], b: Bits) {
   return {
-    posFast: Int32Array.from(pos.filter((p) => !b.slow(p))),
-    negFast: Int32Array.from(neg.filter((p) => !b.slow(p))),
+    posFast: Int32Array.from(pos.filter((p) => !b.slow(p)).sort((x, y) => b.seen(x) - b.seen(y) || x - y)),
+    negFast: Int32Array.from(neg.filter((p) => !b.slow(p)).sort((x, y) => b.seen(y) - b.seen(x) || x - y)),
     posSlow: Int32Array.from(pos.filter((p) => b.slow(p))),
     negSlow: Int32Array.from(neg.filter((p) => b.slow(p))),
   };
