@@ -1,13 +1,12 @@
 // Event shapes: the exact list of an event's keys, in order. Logs repeat a few shapes (one
 // per event kind and writer), so whatever depends on key names only — which key answers
 // which field, with its case-insensitive fallback — is worked out once per shape instead of
-// once per event with a hash lookup per key. Finding the shape costs one pass over the keys
-// with a cheap hash and a pointer comparison per key (JSON.parse interns its keys).
-
-/** A plain object with no inherited enumerable keys: for-in lists exactly its own keys. */
-const PROBE = {};
+// once per event with a hash lookup per key. Finding the shape costs Object.keys, a cheap
+// hash and a pointer comparison per key (JSON.parse interns its keys); values are then read
+// by position from Object.values, which lines up with the keys.
 
 export interface EventShape {
+  /** The object's own enumerable keys, in order (Object.keys; Object.values lines up). */
   readonly keys: readonly string[];
   /** Lowercased key → first key (in event order) with that spelling ignoring case. */
   readonly alias: Map<string, string>;
@@ -17,7 +16,6 @@ export interface EventShape {
 
 export class ShapeCache {
   private readonly byHash = new Map<number, EventShape[]>();
-  private readonly scratch: string[] = [];
   private count = 0;
   private readonly max: number;
 
@@ -25,25 +23,25 @@ export class ShapeCache {
     this.max = max;
   }
 
-  /** The shape of `fields`, or null when it cannot be trusted to describe the object (not a
-   *  plain object, a polluted Object.prototype) or the cache is full of other shapes. */
+  /** The shape of `fields` (its own enumerable keys), or null when the cache is full of
+   *  other shapes. Object.keys reuses V8's per-map key cache: far cheaper than for-in. */
   of(fields: object): EventShape | null {
-    const proto = Object.getPrototypeOf(fields);
-    if (proto !== Object.prototype && proto !== null) return null;
-    for (const _ in PROBE) return null;
-    const keys = this.scratch;
-    keys.length = 0;
-    let h = 0;
-    for (const k in fields) {
-      keys.push(k);
-      h = (Math.imul(h, 31) + k.length * 131 + k.charCodeAt(0)) | 0;
+    const keys = Object.keys(fields);
+    const n = keys.length;
+    // A cheap hash of the count and a few keys; candidates are then compared key by key.
+    let h = n;
+    if (n > 0) {
+      const a = keys[0], b = keys[n >> 1], c = keys[n - 1];
+      h = (Math.imul(h, 31) + a.length * 131 + a.charCodeAt(0)) | 0;
+      h = (Math.imul(h, 31) + b.length * 131 + b.charCodeAt(0)) | 0;
+      h = (Math.imul(h, 31) + c.length * 131 + c.charCodeAt(c.length - 1)) | 0;
     }
     const list = this.byHash.get(h);
     if (list !== undefined) {
       outer: for (let i = 0; i < list.length; i++) {
         const s = list[i].keys;
-        if (s.length !== keys.length) continue;
-        for (let j = 0; j < s.length; j++) if (s[j] !== keys[j]) continue outer;
+        if (s.length !== n) continue;
+        for (let j = 0; j < n; j++) if (s[j] !== keys[j]) continue outer;
         return list[i];
       }
     }
@@ -53,7 +51,7 @@ export class ShapeCache {
       const lk = k.toLowerCase();
       if (!alias.has(lk)) alias.set(lk, k);
     }
-    const shape: EventShape = { keys: keys.slice(), alias, derived: new Map() };
+    const shape: EventShape = { keys, alias, derived: new Map() };
     if (list !== undefined) list.push(shape);
     else this.byHash.set(h, [shape]);
     this.count++;

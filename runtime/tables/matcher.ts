@@ -116,16 +116,19 @@ interface FieldPlan {
   twin: number;
   /** Values this plan has run on (for twins: whether to promote, see PROMOTE_AFTER). */
   runs: number;
-  /** The last value this plan ran on and the predicates it fired (see runEager), unless the
-   *  memo was switched off for a field whose values rarely repeat. */
-  memoValue: Scalar | undefined;
-  memoPids: Int32Array | null;
+  /** The last MEMO_SIZE values this plan ran on and the predicates each fired (see
+   *  runEager), unless the memo was switched off for a field whose values rarely repeat. */
+  memoValues: (Scalar | undefined)[] | null;
+  memoPids: Int32Array[];
+  memoNext: number;
   memoTries: number;
   memoHits: number;
 }
 
-/** A field's memo is kept only if, of its first MEMO_TRIAL values, at least MEMO_KEEP
- *  repeated the one before (command lines and GUIDs do not; images and hosts do). */
+const MEMO_SIZE = 8;
+
+/** A field's memo is kept only if, of its first MEMO_TRIAL values, at least MEMO_KEEP were
+ *  among its recent ones (command lines and GUIDs are not; images and hosts are). */
 const MEMO_TRIAL = 512;
 const MEMO_KEEP = 64;
 const NO_PIDS = new Int32Array(0);
@@ -204,7 +207,7 @@ function stub(name: string, src: FieldTable, part: FieldPlan['part'], keys: Set<
   return {
     name, lowerName: name.toLowerCase(), exact: null, exactCased: null, numEq: null, prefix: null, suffix: null, exists: [], acs: [], pending: null, small: null, regex: [],
     lt: null, lte: null, gt: null, gte: null, rangePids: [], v4: null, v6: null, direct: [], src, ft: src, part, keys, twin, runs: 0, exactMin: 0, exactMax: -1,
-    memoValue: undefined, memoPids: null, memoTries: 0, memoHits: 0,
+    memoValues: new Array(MEMO_SIZE).fill(undefined), memoPids: new Array(MEMO_SIZE).fill(NO_PIDS), memoNext: 0, memoTries: 0, memoHits: 0,
   };
 }
 
@@ -317,8 +320,9 @@ function fieldPlan(name: string, t: FieldTable, preds: Pred[], counters: FastPat
     keys: null,
     twin: -1,
     runs: 0,
-    memoValue: undefined,
-    memoPids: null,
+    memoValues: null,
+    memoPids: [],
+    memoNext: 0,
     memoTries: 0,
     memoHits: 0,
   };
@@ -399,21 +403,16 @@ function keywordGate(rule: CompiledRule, groupOf: (KeywordGroup | undefined)[]):
   return gate;
 }
 
-function ownKeys(fields: object): string[] {
-  const out: string[] = [];
-  for (const k in fields) if (Object.hasOwn(fields, k)) out.push(k);
-  return out;
-}
-
 /** Which event key answers which field plan, for one event shape: the key walk of `run`
  *  done once (the exact key wins, else the first key equal ignoring case). */
-interface Resolution { keys: string[]; plans: number[] }
+interface Resolution { pos: number[]; plans: number[] }
 
 function resolveShape(table: TablePlan, shape: EventShape): Resolution {
   const present = new Set(shape.keys);
   const done = new Set<number>();
-  const res: Resolution = { keys: [], plans: [] };
-  for (const k of shape.keys) {
+  const res: Resolution = { pos: [], plans: [] };
+  for (let x = 0; x < shape.keys.length; x++) {
+    const k = shape.keys[x];
     const js = table.byLower.get(k.toLowerCase());
     if (js === undefined) continue;
     for (const i of js) {
@@ -421,7 +420,7 @@ function resolveShape(table: TablePlan, shape: EventShape): Resolution {
       const name = table.fields[i].name;
       if (name !== k && present.has(name)) continue;
       done.add(i);
-      res.keys.push(k);
+      res.pos.push(x);
       res.plans.push(i);
     }
   }
@@ -534,6 +533,8 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   let candidates: number[] = [];
   let curEvent: LunaEvent = { type: '', fields: {} };
   let curShape: EventShape | null = null;
+  /** With curShape: Object.values of the event's fields (lines up with curShape.keys). */
+  let curVals: unknown[] = [];
   let aliasMap: Map<string, string> | null | undefined;
   const lowerMemo = new Map<string, string>();
   const stats: TableMatcherStats = { events: 0, tableEvents: 0, fieldRuns: 0, candidates: 0, rulesEvaluated: 0, matches: 0 };
@@ -620,18 +621,17 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     const ac = (g.ac ??= new AhoCorasick(g.patterns));
     const re = g.re;
     curGroup = g;
-    const fields = curEvent.fields;
-    // The event's keys: from its shape when known, else its own enumerable keys. With a shape,
-    // the last value at each key that had no anchor is remembered: logs repeat most values
-    // from one event to the next (host, channel, image, …), and === on them is cheaper.
-    const keys = curShape !== null ? curShape.keys : ownKeys(fields);
+    // The event's values: by position when its shape is known, else by its own keys. With a
+    // shape, the last value at each position that had no anchor is remembered: logs repeat
+    // most values from one event to the next (host, channel, image, …), and === is cheaper.
+    const vals = curShape !== null ? curVals : Object.values(curEvent.fields);
     let clean: (string | undefined)[] | undefined;
     if (curShape !== null && re !== null) {
       clean = curShape.derived.get(g) as (string | undefined)[] | undefined;
-      if (clean === undefined) curShape.derived.set(g, (clean = new Array(keys.length).fill(undefined)));
+      if (clean === undefined) curShape.derived.set(g, (clean = new Array(vals.length).fill(undefined)));
     }
-    for (let x = 0; x < keys.length; x++) {
-      const v = fields[keys[x]];
+    for (let x = 0; x < vals.length; x++) {
+      const v = vals[x] as Scalar | undefined;
       if (v === null || v === undefined) continue;
       if (clean !== undefined && v === clean[x]) {
         gates.keywordRepeats++;
@@ -858,8 +858,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     plan.keys = null;
     plan.twin = -1;
     plan.pending = null; plan.small = null; plan.acs = []; plan.regex = []; plan.direct = [];
-    plan.memoValue = undefined;
-    plan.memoPids = null;
+    if (plan.memoValues !== null) plan.memoValues.fill(undefined);
     gates.promoted++;
   };
 
@@ -870,20 +869,21 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   const runEager = (table: TablePlan, plan: FieldPlan, v: Exclude<Scalar, null>): void => {
     stats.fieldRuns++;
     if (plan.twin >= 0 && ++plan.runs === PROMOTE_AFTER) promote(table, plan);
-    if (plan.memoPids !== null && v === plan.memoValue) {
-      const pids = plan.memoPids;
-      for (let i = 0; i < pids.length; i++) fire(pids[i]);
+    const memo = plan.memoValues;
+    if (memo === null) {
+      runField(plan, v);
+      return;
+    }
+    for (let i = 0; i < MEMO_SIZE; i++) {
+      if (memo[i] !== v) continue;
+      const pids = plan.memoPids[i];
+      for (let j = 0; j < pids.length; j++) fire(pids[j]);
       plan.memoHits++;
       gates.memoHits++;
       return;
     }
-    if (plan.memoTries > MEMO_TRIAL) {
-      runField(plan, v);
-      return;
-    }
     if (++plan.memoTries === MEMO_TRIAL && plan.memoHits < MEMO_KEEP) {
-      plan.memoPids = null;
-      plan.memoTries = MEMO_TRIAL + 1; // off for good
+      plan.memoValues = null; // off for good
       runField(plan, v);
       return;
     }
@@ -894,8 +894,10 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     } finally {
       recording = false;
     }
-    plan.memoValue = v;
-    plan.memoPids = fireLog.length === start ? NO_PIDS : Int32Array.from(fireLog.slice(start));
+    const at = plan.memoNext;
+    plan.memoNext = (at + 1) % MEMO_SIZE;
+    memo[at] = v;
+    plan.memoPids[at] = fireLog.length === start ? NO_PIDS : Int32Array.from(fireLog.slice(start));
     fireLog.length = start;
   };
 
@@ -932,12 +934,14 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     const shape = shapes.of(fields);
     curShape = shape;
     if (shape !== null) {
-      // Known key list: which key answers which field plan was worked out once for it.
+      // Known key list: which key answers which field plan was worked out once for it; the
+      // values are read by position (Object.values is far cheaper than keyed reads).
       aliasMap = shape.alias;
       let res = shape.derived.get(table) as Resolution | undefined;
       if (res === undefined) shape.derived.set(table, (res = resolveShape(table, shape)));
+      const vals = (curVals = Object.values(fields));
       for (let x = 0; x < res.plans.length; x++) {
-        const v = fields[res.keys[x]];
+        const v = vals[res.pos[x]] as Scalar | undefined;
         if (v === null || v === undefined) continue;
         runEager(table, plans[res.plans[x]], v);
       }
