@@ -4,7 +4,7 @@
 import type { LunaEvent, Scalar } from '../../policy/ast.ts';
 import type { Diagnostic } from '../../policy/diagnostics.ts';
 import type { Matcher } from '../matcher.ts';
-import { visitEventsSync } from '../sources/index.ts';
+import { visitEventsSync, type VisitedEvent } from '../sources/index.ts';
 import type { LogSlice } from '../sources/raw.ts';
 
 /** One event with at least one matching rule. */
@@ -39,11 +39,12 @@ export function scanSource(
   const diagnostics: Diagnostic[] = [];
   let seen = 0;
   // Both executors offer matchIds (ids only, no Match objects): cheaper per event.
-  const withIds = matcher as Matcher & { matchIds?: (ev: LunaEvent) => string[] };
-  const ids: (e: LunaEvent) => string[] = withIds.matchIds ? (e) => withIds.matchIds!(e) : (e) => matcher.match(e).map((m) => m.ruleId);
+  // The reader's row keys and values spare the table matcher computing them again.
+  const withIds = matcher as Matcher & { matchIds?: (ev: LunaEvent, row?: VisitedEvent['row']) => string[] };
+  const ids: (e: VisitedEvent) => string[] = withIds.matchIds ? (e) => withIds.matchIds!(e.event, e.row) : (e) => matcher.match(e.event).map((m) => m.ruleId);
   const events = visitEventsSync(source, (se) => {
     if (onProgress !== undefined && ++seen % PROGRESS_EVERY === 0) onProgress(seen);
-    const ruleIds = ids(se.event);
+    const ruleIds = ids(se);
     if (ruleIds.length === 0) return;
     const hit: Hit = { file: se.file, record: se.record, type: se.event.type, ruleIds };
     const ts = se.timestamp();

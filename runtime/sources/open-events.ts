@@ -71,42 +71,50 @@ export const flatFastPath = { taken: 0, arrays: 0, slow: 0 };
  * A differential test (test/runtime/sources/flat-fast-path.test.ts) holds them together over
  * the whole corpus and generated rows, key order included.
  */
-const PROBE = {};
-
 export function flattenFast(obj: Record<string, unknown>): Record<string, Scalar> {
-  let arrays = false;
+  return flatten(obj, null);
+}
+
+/** The row's own keys and values when it is used as is (flattenFast's first case). */
+export interface FlatRow { keys: string[]; values: unknown[] }
+
+function flatten(obj: Record<string, unknown>, row: FlatRow | null): Record<string, Scalar> {
   // {"#text": …} alone is an XML element's text to flattenRecord (and has no top-level name).
   if (obj['#text'] !== undefined) {
     flatFastPath.slow++;
     return flattenRecord(obj);
   }
-  // for-in also lists inherited enumerable keys, which only a polluted Object.prototype has
-  // (JSON.parse makes own properties only): then flattenRecord (own keys) decides.
-  for (const _ in PROBE) {
-    flatFastPath.slow++;
-    return flattenRecord(obj);
-  }
-  let count = 0;
-  let first = '';
-  let last = '';
-  for (const k in obj) {
-    const v = obj[k];
-    if (count++ === 0) first = k;
-    last = k;
-    if (v !== null && typeof v === 'object' && k !== '' && k !== '__proto__' && Array.isArray(v) && scalarArray(v)) {
-      arrays = true;
-      continue;
+  // Own keys and values, as flattenRecord reads them (Object.keys/values reuse V8's per-map
+  // caches: cheaper than for-in with a keyed read per key).
+  const keys = Object.keys(obj);
+  const values = Object.values(obj);
+  let arrays = false;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    const k = keys[i];
+    // '' and '__proto__' are dropped or special to flattenRecord.
+    if (k === '' || k === '__proto__' || v === undefined) {
+      flatFastPath.slow++;
+      return flattenRecord(obj);
     }
-    if ((v !== null && typeof v === 'object') || v === undefined || k === '' || k === '__proto__') {
+    if (v !== null && typeof v === 'object') {
+      if (Array.isArray(v) && scalarArray(v)) {
+        arrays = true;
+        continue;
+      }
       flatFastPath.slow++;
       return flattenRecord(obj);
     }
   }
   if (!arrays) {
     flatFastPath.taken++;
+    if (row !== null) {
+      row.keys = keys;
+      row.values = values;
+    }
     return obj as Record<string, Scalar>;
   }
-  const out = spreadArrays(obj, `${count}\u0000${first}\u0000${last}`);
+  const out = spreadArrays(obj, `${keys.length}\u0000${keys[0]}\u0000${keys[keys.length - 1]}`);
   if (out === null) {
     flatFastPath.slow++;
     return flattenRecord(obj);
@@ -138,6 +146,10 @@ export class VisitedEvent {
   flatTime: unknown = undefined;
   /** The record header's time (EVTX), if any. */
   headerTime: string | undefined = undefined;
+  /** When the fields are the parsed row itself: its own keys and values (Object.keys /
+   *  Object.values of event.fields), for consumers that would otherwise compute them. */
+  row: FlatRow | null = null;
+  readonly rowScratch: FlatRow = { keys: [], values: [] };
 
   /** ISO-8601 UTC time of the record when it has a recognisable one: the event's own time
    *  (System/TimeCreated) first, since record headers of re-exported EVTX files can be zero. */
@@ -154,7 +166,9 @@ const LENIENT = 'the embedded event XML is not well-formed (cut short or a stray
 function fill(v: VisitedEvent, obj: Record<string, unknown>, record: number, evtx: boolean, sink: DiagnosticSink): boolean {
   try {
     const o = evtx ? obj : normalizeShape(obj, () => sink(at(CODES.LENIENT_XML, 'warning', LENIENT, v.file, { record })));
-    const fields = evtx ? flattenRecord(o) : flattenFast(o);
+    v.row = null;
+    const fields = evtx ? flattenRecord(o) : flatten(o, v.rowScratch);
+    if (fields === o) v.row = v.rowScratch;
     v.event = { type: classify(fields), fields };
     v.record = record;
     v.raw = o;
@@ -174,6 +188,7 @@ function fillRaw(v: VisitedEvent, r: RawRecord, evtx: boolean, sink: DiagnosticS
   v.event = { type: classify(r.flat.fields), fields: r.flat.fields };
   v.record = r.record;
   v.raw = null;
+  v.row = null;
   v.flatTime = r.flat.time;
   return true;
 }

@@ -23,10 +23,11 @@ export class ShapeCache {
     this.max = max;
   }
 
-  /** The shape of `fields` (its own enumerable keys), or null when the cache is full of
-   *  other shapes. Object.keys reuses V8's per-map key cache: far cheaper than for-in. */
-  of(fields: object): EventShape | null {
-    const keys = Object.keys(fields);
+  /** The shape of `fields` (its own enumerable keys, or `ownKeys` when the caller has them
+   *  already), or null when the cache is full of other shapes. Object.keys reuses V8's
+   *  per-map key cache: far cheaper than for-in. */
+  of(fields: object, ownKeys?: string[]): EventShape | null {
+    const keys = ownKeys ?? Object.keys(fields);
     const n = keys.length;
     // A cheap hash of the count and a few keys; candidates are then compared key by key.
     let h = n;
@@ -51,7 +52,7 @@ export class ShapeCache {
       const lk = k.toLowerCase();
       if (!alias.has(lk)) alias.set(lk, k);
     }
-    const shape: EventShape = { keys, alias, derived: new Map() };
+    const shape: EventShape = { keys: keys.slice(), alias, derived: new Map() };
     if (list !== undefined) list.push(shape);
     else this.byHash.set(h, [shape]);
     this.count++;

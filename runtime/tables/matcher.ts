@@ -59,8 +59,12 @@ export interface ExplainedMatch {
   predicates: string[];
 }
 
+/** An event's own keys and values (Object.keys / Object.values of its fields), when the
+ *  caller has them already (the hunt's reader does, for rows used as read). */
+export interface KnownRow { keys: string[]; values: unknown[] }
+
 export interface TableMatcher extends Matcher {
-  matchIds(event: LunaEvent): string[];
+  matchIds(event: LunaEvent, row?: KnownRow | null): string[];
   /** Ids of the predicates that hold on the event (field-table ones and every lazy one). */
   truePredicates(event: LunaEvent): number[];
   explain(event: LunaEvent): { matches: Match[]; fired: string[]; rules: ExplainedMatch[] };
@@ -903,7 +907,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
 
   const shapes = new ShapeCache();
 
-  const run = (event: LunaEvent): number[] => {
+  const run = (event: LunaEvent, row?: KnownRow | null): number[] => {
     // Rule programs are built again once the predicates' firing counts say which are rare.
     if (++stats.events === REORDER_AFTER) evals.fill(undefined);
     const table = tables.get(event.type);
@@ -931,7 +935,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     // keeping getField's rule: the exact key wins, else the first key equal ignoring case.
     const fields = event.fields;
     const plans = table.fields;
-    const shape = shapes.of(fields);
+    const shape = shapes.of(fields, row?.keys);
     curShape = shape;
     if (shape !== null) {
       // Known key list: which key answers which field plan was worked out once for it; the
@@ -939,7 +943,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
       aliasMap = shape.alias;
       let res = shape.derived.get(table) as Resolution | undefined;
       if (res === undefined) shape.derived.set(table, (res = resolveShape(table, shape)));
-      const vals = (curVals = Object.values(fields));
+      const vals = (curVals = row?.values ?? Object.values(fields));
       for (let x = 0; x < res.plans.length; x++) {
         const v = vals[res.pos[x]] as Scalar | undefined;
         if (v === null || v === undefined) continue;
@@ -999,7 +1003,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     stats,
     fastPaths: gates,
     match: (event) => run(event).map((r) => matchOf(rules[r])),
-    matchIds: (event) => run(event).map((r) => rules[r].id),
+    matchIds: (event, row) => run(event, row).map((r) => rules[r].id),
     truePredicates(event) {
       run(event);
       const out: number[] = [];
