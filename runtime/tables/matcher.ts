@@ -1,21 +1,23 @@
 // The table matcher: runs a compiled policy (compiler/ output) against events. Per event:
-// look up each needed field once, lowercase it once, run that field's structures once
-// (exact map, one Aho-Corasick pass, prefiltered regexes, numeric ranges, CIDR tries),
-// then evaluate only the candidate rules the rule index names, in policy order.
+// find the event's shape (its key list) and so which key feeds which field plan; run each
+// field's cheap lookups once (exact maps, anchored tries, ranges, CIDR tries, the scans for
+// index keys), replaying a remembered value's predicates where the value repeats; collect
+// the candidate rules the rule index names; evaluate only those, in policy order, computing
+// the rest (deferred scans, keyword groups, lazy predicates) only when a rule asks.
 // It returns exactly what the reference interpreter returns (differential-tested).
+// Structures: field-plan.ts, keyword-groups.ts; rule programs: programs.ts.
 
 import type { LunaEvent, Scalar } from '../../policy/ast.ts';
-import type { CompiledPolicy, CompiledRule, FieldTable, Pred } from '../../compiler/ir.ts';
+import type { CompiledPolicy, CompiledRule, Pred } from '../../compiler/ir.ts';
 import type { Match, Matcher } from '../matcher.ts';
 import { AhoCorasick } from './aho-corasick.ts';
-import { CidrTrie } from './cidr-trie.ts';
 import { compareGeneral, evalDirect, evalLazy, type FieldGetter } from './predicates.ts';
-import { parseIpBytes, asNumber, safeRegExp, globLiteral } from './values.ts';
-import { requiredLiteral } from '../../compiler/regex-literal.ts';
+import { parseIpBytes, asNumber, safeRegExp } from './values.ts';
 import { buildRuleEval, type Bits, type RuleEval } from './programs.ts';
-import { anchorIndex, anchorRegExp, findAroundAnchors, type AnchorIndex } from './anchors.ts';
-import { AnchoredTrie } from './anchored-trie.ts';
+import { findAroundAnchors } from './anchors.ts';
 import { ShapeCache, type EventShape } from './event-shapes.ts';
+import { buildAutomata, NO_PIDS, prepare, sourcePids, stub, upper, MEMO_SIZE, type FieldPlan } from './field-plan.ts';
+import { buildKeywordGroups, keywordGate, type KeywordGroup } from './keyword-groups.ts';
 
 export interface TableMatcherStats {
   events: number;
@@ -73,94 +75,16 @@ export interface TableMatcher extends Matcher {
   compiled: CompiledPolicy;
 }
 
-interface RangeList { values: Float64Array; pids: Int32Array }
-
-/** startswith or endswith patterns of a field: the trie and each pattern's predicate ids. */
-interface Anchored { trie: AnchoredTrie; pids: Int32Array[] }
-
-interface FieldPlan {
-  name: string;
-  lowerName: string;
-  exact: Map<string, number[]> | null;
-  exactCased: Map<string, number[]> | null;
-  /** Shortest and longest key of exact ∪ exactCased: a value outside cannot be equal to any
-   *  (lowercasing lengthens only U+0130, by one unit), so long values are neither
-   *  lowercased nor hashed for the lookup. */
-  exactMin: number;
-  exactMax: number;
-  numEq: Map<number, number[]> | null;
-  /** startswith / endswith patterns (case-folded): walked from the value's ends. */
-  prefix: Anchored | null;
-  suffix: Anchored | null;
-  /** `exists` predicates: true whenever the field has a value. */
-  exists: number[];
-  /** Automata over the case-folded value: ASCII-only patterns in one (small alphabet, dense
-   *  rows), patterns with other characters in another. Entries per pattern: [pid, kind, …]. */
-  acs: { ac: AhoCorasick; entries: Int32Array[] }[];
-  /** Patterns not yet turned into automata (built on the field's first value: load time). */
-  pending: [string, number[]][] | null;
-  /** A handful of patterns: String indexOf (native, vectorised) beats a pass of the automaton. */
-  small: { text: string; entries: Int32Array }[] | null;
-  /** Regexes without a prefilter literal (run on every value); gated ones run from AC hits. */
-  regex: { pid: number; re: RegExp | null }[];
-  lt: RangeList | null; lte: RangeList | null; gt: RangeList | null; gte: RangeList | null;
-  rangePids: number[];
-  v4: CidrTrie | null;
-  v6: CidrTrie | null;
-  direct: number[];
-  /** Built on the field's first value (load time): the table's source and which part this
-   *  plan answers (all, the lookups only, or the scanning part only). A lookups plan also
-   *  scans for `keys`, the scanning predicates that are index keys, when there are some. */
-  src: FieldTable | null;
-  /** The compiled table this plan comes from (kept: a promoted twin is rebuilt from it). */
-  ft: FieldTable;
-  part: 'all' | 'lookups' | 'scan';
-  keys: Set<number> | null;
-  /** Lookups plan that scans for keys: its deferred full plan (index), else -1. */
-  twin: number;
-  /** Values this plan has run on (for twins: whether to promote, see PROMOTE_AFTER). */
-  runs: number;
-  /** The last MEMO_SIZE values this plan ran on and the predicates each fired (see
-   *  runEager), unless the memo was switched off for a field whose values rarely repeat. */
-  memoValues: (Scalar | undefined)[] | null;
-  memoPids: Int32Array[];
-  memoNext: number;
-  memoTries: number;
-  memoHits: number;
-}
-
-const MEMO_SIZE = 8;
 
 /** A field's memo is kept only if, of its first MEMO_TRIAL values, at least MEMO_KEEP were
  *  among its recent ones (command lines and GUIDs are not; images and hosts are). */
 const MEMO_TRIAL = 512;
 const MEMO_KEEP = 64;
-const NO_PIDS = new Int32Array(0);
 
 /** After this many values, a twin whose full scan was also needed for at least half of them
  *  is promoted: it scans for everything at once (once) instead of keys first, then all again. */
 const PROMOTE_AFTER = 256;
 
-interface KeywordGroup {
-  patterns: string[];
-  minLength: number;
-  pids: number[][];
-  /** Built on first use. */
-  ac: AhoCorasick | null;
-  /** When the patterns are all ASCII: their covering anchors (anchors.ts) as one
-   *  case-insensitive alternation that also matches any non-ASCII character; a value it
-   *  rejects contains no keyword, and V8's compiled regex rejects it several times faster
-   *  than the automaton scans it. */
-  re: RegExp | null;
-  /** With re: where the anchors sit in the patterns, to verify around anchor hits in long
-   *  values instead of running the automaton over all of them. */
-  local: AnchorIndex | null;
-  /** Some pattern could occur in a number's or boolean's text. */
-  scalars: boolean;
-  scannedAt: number;
-  /** The epoch in which some pattern of the group last occurred. */
-  hitAt: number;
-}
 
 interface TablePlan {
   fields: FieldPlan[];
@@ -196,171 +120,6 @@ interface TablePlan {
   lower: string[];
 }
 
-/** The predicate ids a field's scanning part answers: automata and small sets (contains and
- *  regex prefilter literals), regexes and direct predicates. Anchored patterns and `exists`
- *  belong to the cheap lookups, which always run. */
-function sourcePids(t: FieldTable, preds: Pred[]): number[] {
-  const out: number[] = [];
-  for (const [, es] of t.patterns) for (const [pid, kind] of es) if (kind !== 1 && kind !== 2) out.push(pid);
-  for (const [pid] of t.regex) out.push(pid);
-  for (const pid of t.direct) if (preds[pid].op !== 'exists') out.push(pid);
-  return out;
-}
-
-function stub(name: string, src: FieldTable, part: FieldPlan['part'], keys: Set<number> | null = null, twin = -1): FieldPlan {
-  return {
-    name, lowerName: name.toLowerCase(), exact: null, exactCased: null, numEq: null, prefix: null, suffix: null, exists: [], acs: [], pending: null, small: null, regex: [],
-    lt: null, lte: null, gt: null, gte: null, rangePids: [], v4: null, v6: null, direct: [], src, ft: src, part, keys, twin, runs: 0, exactMin: 0, exactMax: -1,
-    memoValues: new Array(MEMO_SIZE).fill(undefined), memoPids: new Array(MEMO_SIZE).fill(NO_PIDS), memoNext: 0, memoTries: 0, memoHits: 0,
-  };
-}
-
-/** The table's scanning entries for the given predicates only. */
-function scanningOnly(t: FieldTable, only: Set<number>): FieldTable {
-  const patterns: FieldTable['patterns'] = [];
-  for (const [text, es] of t.patterns) {
-    const kept = es.filter(([pid]) => only.has(pid));
-    if (kept.length) patterns.push([text, kept]);
-  }
-  return { ...t, patterns, regex: t.regex.filter(([pid]) => only.has(pid)), direct: t.direct.filter((pid) => only.has(pid)) };
-}
-
-/** Fill a stub in place with the structures of its part. */
-function prepare(f: FieldPlan, preds: Pred[], counters: FastPathCounters): void {
-  const built = fieldPlan(f.name, f.src!, preds, counters);
-  if (f.part === 'lookups' && f.keys !== null) {
-    const keyed = fieldPlan(f.name, scanningOnly(f.src!, f.keys), preds, counters);
-    f.pending = keyed.pending; f.small = keyed.small; f.regex = keyed.regex; f.direct = keyed.direct;
-  }
-  f.src = null;
-  if (f.part !== 'scan') {
-    f.exact = built.exact; f.exactCased = built.exactCased; f.numEq = built.numEq;
-    f.exactMin = built.exactMin; f.exactMax = built.exactMax;
-    f.prefix = built.prefix; f.suffix = built.suffix; f.exists = built.exists;
-    f.lt = built.lt; f.lte = built.lte; f.gt = built.gt; f.gte = built.gte; f.rangePids = built.rangePids;
-    f.v4 = built.v4; f.v6 = built.v6;
-  }
-  if (f.part !== 'lookups') {
-    f.pending = built.pending; f.small = built.small; f.regex = built.regex; f.direct = built.direct;
-  }
-}
-
-function mapOf<K>(entries: [K, number[]][]): Map<K, number[]> | null {
-  return entries.length ? new Map(entries) : null;
-}
-
-function ranges(list: [number, number][]): RangeList | null {
-  if (!list.length) return null;
-  return { values: Float64Array.from(list, (e) => e[0]), pids: Int32Array.from(list, (e) => e[1]) };
-}
-
-function fieldPlan(name: string, t: FieldTable, preds: Pred[], counters: FastPathCounters): FieldPlan {
-  // Regexes without a ≥2-char literal and direct predicates with a literal (globs, cased
-  // substrings) are gated on a literal through the same automaton (kind 3 / kind 4): they run
-  // only on values whose folded text contains it, instead of on every value.
-  // startswith / endswith entries go to the tries, the rest (contains, gates) to the automata.
-  const patterns = new Map<string, number[]>();
-  const starts: [string, number[]][] = [];
-  const ends: [string, number[]][] = [];
-  for (const [text, es] of t.patterns) {
-    const scan = es.filter(([, kind]) => kind !== 1 && kind !== 2);
-    if (scan.length) patterns.set(text, scan.flat());
-    const st = es.filter(([, kind]) => kind === 1).map(([pid]) => pid);
-    if (st.length) starts.push([text, st]);
-    const en = es.filter(([, kind]) => kind === 2).map(([pid]) => pid);
-    if (en.length) ends.push([text, en]);
-  }
-  const addPattern = (text: string, pid: number, kind: number) => {
-    const a = patterns.get(text);
-    if (a) a.push(pid, kind);
-    else patterns.set(text, [pid, kind]);
-  };
-  const regex: { pid: number; re: RegExp | null }[] = [];
-  for (const [pid, lit] of t.regex) {
-    if (lit !== null) continue;
-    const re = safeRegExp(String(preds[pid].value), preds[pid].flags);
-    const one = re === null ? null : requiredLiteral(String(preds[pid].value), preds[pid].flags ?? '', 1);
-    if (one !== null) {
-      addPattern(one, pid, 3);
-      counters.gatedRegexes++;
-    } else regex.push({ pid, re });
-  }
-  const direct: number[] = [];
-  const exists: number[] = [];
-  for (const pid of t.direct) {
-    if (preds[pid].op === 'exists') {
-      exists.push(pid);
-      continue;
-    }
-    const lit = directLiteral(preds[pid]);
-    if (lit) {
-      addPattern(lit, pid, 4);
-      counters.gatedDirect++;
-    } else direct.push(pid);
-  }
-  const plan: FieldPlan = {
-    name,
-    lowerName: name.toLowerCase(),
-    exact: mapOf(t.exact),
-    exactCased: mapOf(t.exactCased),
-    exactMin: Math.min(...t.exact.map(([k]) => k.length), ...t.exactCased.map(([k]) => k.length)),
-    exactMax: Math.max(-1, ...t.exact.map(([k]) => k.length), ...t.exactCased.map(([k]) => k.length)),
-    numEq: mapOf(t.numEq),
-    prefix: anchored(starts, false),
-    suffix: anchored(ends, true),
-    exists,
-    acs: [],
-    pending: null,
-    small: null,
-    regex,
-    lt: ranges(t.ranges.lt), lte: ranges(t.ranges.lte), gt: ranges(t.ranges.gt), gte: ranges(t.ranges.gte),
-    rangePids: [...t.ranges.lt, ...t.ranges.lte, ...t.ranges.gt, ...t.ranges.gte].map((e) => e[1]),
-    v4: null,
-    v6: null,
-    direct,
-    src: null,
-    ft: t,
-    part: 'all',
-    keys: null,
-    twin: -1,
-    runs: 0,
-    memoValues: null,
-    memoPids: [],
-    memoNext: 0,
-    memoTries: 0,
-    memoHits: 0,
-  };
-  // One automaton answers contains, startswith, endswith (anchoring checked on the hit) and
-  // regex prefilter literals. (Per-length prefix/suffix hash maps measured slower here.)
-  const sorted = [...patterns.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  if (sorted.length > 0 && sorted.length <= SMALL_SET) plan.small = sorted.map(([text, es]) => ({ text, entries: Int32Array.from(es) }));
-  else if (sorted.length) plan.pending = sorted;
-  for (const [cidr, pid] of t.cidr) {
-    const slash = cidr.indexOf('/');
-    const bytes = parseIpBytes(cidr.slice(0, slash));
-    if (!bytes) continue;
-    const trie = bytes.length === 4 ? (plan.v4 ??= new CidrTrie()) : (plan.v6 ??= new CidrTrie());
-    trie.insert(bytes, Number(cidr.slice(slash + 1)), pid);
-  }
-  return plan;
-}
-
-function anchored(list: [string, number[]][], fromEnd: boolean): Anchored | null {
-  if (!list.length) return null;
-  return { trie: new AnchoredTrie(list.map(([text]) => text), fromEnd), pids: list.map(([, pids]) => Int32Array.from(pids)) };
-}
-
-/** A literal (ASCII, lowercased) that the value's folded text contains whenever a direct
- *  predicate holds: a glob's longest literal run, a cased substring's value; else ''. */
-function directLiteral(p: Pred): string {
-  if (typeof p.value !== 'string') return '';
-  if (p.op === 'glob') return globLiteral(p.value);
-  if ((p.op === 'contains' || p.op === 'startswith' || p.op === 'endswith') && /^[\x00-\x7f]+$/.test(p.value)) return p.value.toLowerCase();
-  return '';
-}
-
-
-
 /** Keyword values longer than this are checked around anchor hits (anchors.ts) rather than
  *  by an automaton pass over the whole value. */
 const LOCAL_MIN = 64;
@@ -371,41 +130,6 @@ const REORDER_AFTER = 2048;
 
 /** Deferred predicates of one field answered one by one per event before its full pass. */
 const DIRECT_MAX = 4;
-
-/** Pattern sets up to this size are searched with indexOf instead of an automaton. */
-const SMALL_SET = 4;
-
-function buildAutomata(plan: FieldPlan): void {
-  const sorted = plan.pending!;
-  plan.pending = null;
-  // ASCII-only patterns in one automaton (small alphabet, dense rows), the others apart; a
-  // handful (typically one accented word) is searched with indexOf rather than a second pass.
-  for (const wantAscii of [true, false]) {
-    const pats: string[] = [];
-    const entries: Int32Array[] = [];
-    for (const [text, es] of sorted) {
-      if (/^[\x00-\x7f]*$/.test(text) !== wantAscii) continue;
-      pats.push(text);
-      entries.push(Int32Array.from(es));
-    }
-    if (pats.length > SMALL_SET) plan.acs.push({ ac: new AhoCorasick(pats), entries });
-    else if (pats.length) (plan.small ??= []).push(...pats.map((text, i) => ({ text, entries: entries[i] })));
-  }
-}
-
-/** The keyword group all of a rule's DNF terms need a (positive) hit of, or null. */
-function keywordGate(rule: CompiledRule, groupOf: (KeywordGroup | undefined)[]): KeywordGroup | null {
-  if (!rule.dnf || rule.dnf.length === 0) return null;
-  let gate: KeywordGroup | null = null;
-  for (const t of rule.dnf) {
-    const gs = new Set(t.pos.map((p) => groupOf[p]).filter((g) => g !== undefined));
-    if (gs.size !== 1) return null;
-    const [g] = gs;
-    if (gate !== null && g !== gate) return null;
-    gate = g!;
-  }
-  return gate;
-}
 
 /** Which event key answers which field plan, for one event shape: the key walk of `run`
  *  done once (the exact key wins, else the first key equal ignoring case). */
@@ -431,18 +155,6 @@ function resolveShape(table: TablePlan, shape: EventShape): Resolution {
   return res;
 }
 
-/** First index i with values[i] > x (strict) or ≥ x. */
-function upper(values: Float64Array, x: number, strict: boolean): number {
-  let lo = 0;
-  let hi = values.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (strict ? values[mid] > x : values[mid] >= x) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
 export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   if (compiled.format !== 'luna-tables' || compiled.version !== 1) {
     throw new Error(`unsupported table format ${String(compiled.format)} v${String(compiled.version)}`);
@@ -465,31 +177,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   for (const [type, t] of Object.entries(compiled.tables)) {
     const index: (number[] | undefined)[] = new Array(nPreds);
     for (const [pid, rs] of t.index) index[pid] = rs;
-    const kwGroupOf: (KeywordGroup | undefined)[] = [];
-    const kwGroups: KeywordGroup[] = [];
-    const isKw = new Set(t.lazy.filter((pid) => lazy[pid] === 2));
-    if (isKw.size) for (const ri of t.rules) {
-      const byText = new Map<string, number[]>();
-      for (const op of rules[ri].prog) {
-        if (op < 0 || !isKw.has(op >> 1) || kwGroupOf[op >> 1] !== undefined) continue;
-        const pid = op >> 1;
-        const v = String(preds[pid].value);
-        const a = byText.get(v);
-        if (a) a.push(pid);
-        else byText.set(v, [pid]);
-      }
-      if (!byText.size) continue;
-      const patterns = [...byText.keys()];
-      const ascii = patterns.every((k) => /^[\x00-\x7f]+$/.test(k));
-      const g: KeywordGroup = {
-        patterns, pids: patterns.map((k) => byText.get(k)!), ac: null, scannedAt: 0, hitAt: 0, minLength: Math.min(...patterns.map((k) => k.length)),
-        re: ascii ? anchorRegExp(patterns) : null,
-        local: ascii ? anchorIndex(patterns) : null,
-        scalars: patterns.some((k) => /^[0-9.+\-eiftynarusl]+$/.test(k)),
-      };
-      kwGroups.push(g);
-      for (const pids of g.pids) for (const pid of pids) kwGroupOf[pid] = g;
-    }
+    const { groups: kwGroups, groupOf: kwGroupOf } = buildKeywordGroups(t.rules, rules, preds, new Set(t.lazy.filter((pid) => lazy[pid] === 2)));
     const isKey = new Set(t.index.map(([pid]) => pid));
     const deferredPlans: FieldPlan[] = [];
     const deferredOf = new Int32Array(nPreds).fill(-1);
