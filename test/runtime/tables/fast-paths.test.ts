@@ -160,4 +160,24 @@ describe('table matcher fast paths ≡ reference interpreter', () => {
     // Only the four events whose text has a keyword reached the rule (EventID 1 or 15 each).
     expect(tm.stats.rulesEvaluated).toBe(8);
   });
+
+  it('past 4,096 event shapes, events are matched by walking their keys, with the same answers', () => {
+    const policies = [policy([
+      rule('a', 'ProcessCreate', and(compare('Image', 'endswith', '\\cmd.exe'), compare('CommandLine', 'contains', 'whoami'))),
+      rule('b', 'ProcessCreate', compare('commandline', 'contains', 'net user')),
+    ])];
+    const { compiled } = compilePolicies(policies, { analyze: false });
+    const tm = createTableMatcher(compiled);
+    const ref = createInterpreter(policies);
+    let matched = 0;
+    for (let i = 0; i < 5000; i++) {
+      // A key of its own per event (a new shape each time), and the field names' case varies.
+      const fields: Record<string, Scalar> = { [`extra${i}`]: i, [i % 2 ? 'Image' : 'IMAGE']: 'C:\\Windows\\cmd.exe', CommandLine: i % 3 ? 'cmd /c whoami' : 'net user x' };
+      const e: LunaEvent = { type: 'ProcessCreate', fields };
+      const expected = ref.match(e);
+      expect(tm.match(e)).toEqual(expected);
+      if (expected.length) matched++;
+    }
+    expect(matched).toBeGreaterThan(3000);
+  });
 });
