@@ -104,24 +104,14 @@ function scanningOnly(t: FieldTable, only: Set<number>): FieldTable {
   return { ...t, patterns, regex: t.regex.filter(([pid]) => only.has(pid)), direct: t.direct.filter((pid) => only.has(pid)) };
 }
 
-/** Fill a stub in place with the structures of its part. */
+/** Fill a stub in place with the structures of its part (only those: a deferred scanning
+ *  plan builds no tries or maps, a lookups plan no automata beyond its key scans). */
 export function prepare(f: FieldPlan, preds: Pred[], counters: BuildCounters): void {
-  const built = fieldPlan(f.name, f.src!, preds, counters);
-  if (f.part === 'lookups' && f.keys !== null) {
-    const keyed = fieldPlan(f.name, scanningOnly(f.src!, f.keys), preds, counters);
-    f.pending = keyed.pending; f.small = keyed.small; f.regex = keyed.regex; f.direct = keyed.direct;
-  }
+  const t = f.src!;
   f.src = null;
-  if (f.part !== 'scan') {
-    f.exact = built.exact; f.exactCased = built.exactCased; f.numEq = built.numEq;
-    f.exactMin = built.exactMin; f.exactMax = built.exactMax;
-    f.prefix = built.prefix; f.suffix = built.suffix; f.exists = built.exists;
-    f.lt = built.lt; f.lte = built.lte; f.gt = built.gt; f.gte = built.gte; f.rangePids = built.rangePids;
-    f.v4 = built.v4; f.v6 = built.v6;
-  }
-  if (f.part !== 'lookups') {
-    f.pending = built.pending; f.small = built.small; f.regex = built.regex; f.direct = built.direct;
-  }
+  if (f.part !== 'scan') Object.assign(f, lookups(t, preds));
+  if (f.part !== 'lookups') Object.assign(f, scanning(t, preds, counters));
+  else if (f.keys !== null) Object.assign(f, scanning(scanningOnly(t, f.keys), preds, counters));
 }
 
 function mapOf<K>(entries: [K, number[]][]): Map<K, number[]> | null {
@@ -133,21 +123,54 @@ function ranges(list: [number, number][]): RangeList | null {
   return { values: Float64Array.from(list, (e) => e[0]), pids: Int32Array.from(list, (e) => e[1]) };
 }
 
-export function fieldPlan(name: string, t: FieldTable, preds: Pred[], counters: BuildCounters): FieldPlan {
-  // Regexes without a ≥2-char literal and direct predicates with a literal (globs, cased
-  // substrings) are gated on a literal through the same automaton (kind 3 / kind 4): they run
-  // only on values whose folded text contains it, instead of on every value.
-  // startswith / endswith entries go to the tries, the rest (contains, gates) to the automata.
-  const patterns = new Map<string, number[]>();
+type Lookups = Pick<FieldPlan, 'exact' | 'exactCased' | 'exactMin' | 'exactMax' | 'numEq' | 'prefix' | 'suffix' | 'exists' | 'lt' | 'lte' | 'gt' | 'gte' | 'rangePids' | 'v4' | 'v6'>;
+
+/** A field's cheap lookups: exact maps, startswith / endswith tries, `exists`, numeric
+ *  ranges, CIDR tries — answered whatever the value's length. */
+function lookups(t: FieldTable, preds: Pred[]): Lookups {
   const starts: [string, number[]][] = [];
   const ends: [string, number[]][] = [];
   for (const [text, es] of t.patterns) {
-    const scan = es.filter(([, kind]) => kind !== 1 && kind !== 2);
-    if (scan.length) patterns.set(text, scan.flat());
     const st = es.filter(([, kind]) => kind === 1).map(([pid]) => pid);
     if (st.length) starts.push([text, st]);
     const en = es.filter(([, kind]) => kind === 2).map(([pid]) => pid);
     if (en.length) ends.push([text, en]);
+  }
+  const keyLengths = [...t.exact, ...t.exactCased].map(([k]) => k.length);
+  const out: Lookups = {
+    exact: mapOf(t.exact),
+    exactCased: mapOf(t.exactCased),
+    exactMin: Math.min(...keyLengths),
+    exactMax: Math.max(-1, ...keyLengths),
+    numEq: mapOf(t.numEq),
+    prefix: anchored(starts, false),
+    suffix: anchored(ends, true),
+    exists: t.direct.filter((pid) => preds[pid].op === 'exists'),
+    lt: ranges(t.ranges.lt), lte: ranges(t.ranges.lte), gt: ranges(t.ranges.gt), gte: ranges(t.ranges.gte),
+    rangePids: [...t.ranges.lt, ...t.ranges.lte, ...t.ranges.gt, ...t.ranges.gte].map((e) => e[1]),
+    v4: null,
+    v6: null,
+  };
+  for (const [cidr, pid] of t.cidr) {
+    const slash = cidr.indexOf('/');
+    const bytes = parseIpBytes(cidr.slice(0, slash));
+    if (!bytes) continue;
+    const trie = bytes.length === 4 ? (out.v4 ??= new CidrTrie()) : (out.v6 ??= new CidrTrie());
+    trie.insert(bytes, Number(cidr.slice(slash + 1)), pid);
+  }
+  return out;
+}
+
+/** A field's scanning part: `contains` patterns and literal gates (a small set, or patterns
+ *  for the automata built on first use), regexes with no literal, direct predicates. */
+function scanning(t: FieldTable, preds: Pred[], counters: BuildCounters): Pick<FieldPlan, 'pending' | 'small' | 'regex' | 'direct'> {
+  // Regexes without a ≥2-char literal and direct predicates with a literal (globs, cased
+  // substrings) are gated on a literal through the same automaton (kind 3 / kind 4): they run
+  // only on values whose folded text contains it, instead of on every value.
+  const patterns = new Map<string, number[]>();
+  for (const [text, es] of t.patterns) {
+    const scan = es.filter(([, kind]) => kind !== 1 && kind !== 2);
+    if (scan.length) patterns.set(text, scan.flat());
   }
   const addPattern = (text: string, pid: number, kind: number) => {
     const a = patterns.get(text);
@@ -165,63 +188,22 @@ export function fieldPlan(name: string, t: FieldTable, preds: Pred[], counters: 
     } else regex.push({ pid, re });
   }
   const direct: number[] = [];
-  const exists: number[] = [];
   for (const pid of t.direct) {
-    if (preds[pid].op === 'exists') {
-      exists.push(pid);
-      continue;
-    }
+    if (preds[pid].op === 'exists') continue; // a lookup
     const lit = directLiteral(preds[pid]);
     if (lit) {
       addPattern(lit, pid, 4);
       counters.gatedDirect++;
     } else direct.push(pid);
   }
-  const plan: FieldPlan = {
-    name,
-    lowerName: name.toLowerCase(),
-    exact: mapOf(t.exact),
-    exactCased: mapOf(t.exactCased),
-    exactMin: Math.min(...t.exact.map(([k]) => k.length), ...t.exactCased.map(([k]) => k.length)),
-    exactMax: Math.max(-1, ...t.exact.map(([k]) => k.length), ...t.exactCased.map(([k]) => k.length)),
-    numEq: mapOf(t.numEq),
-    prefix: anchored(starts, false),
-    suffix: anchored(ends, true),
-    exists,
-    acs: [],
-    pending: null,
-    small: null,
-    regex,
-    lt: ranges(t.ranges.lt), lte: ranges(t.ranges.lte), gt: ranges(t.ranges.gt), gte: ranges(t.ranges.gte),
-    rangePids: [...t.ranges.lt, ...t.ranges.lte, ...t.ranges.gt, ...t.ranges.gte].map((e) => e[1]),
-    v4: null,
-    v6: null,
-    direct,
-    src: null,
-    ft: t,
-    part: 'all',
-    keys: null,
-    twin: -1,
-    runs: 0,
-    memoValues: null,
-    memoPids: [],
-    memoNext: 0,
-    memoTries: 0,
-    memoHits: 0,
-  };
-  // One automaton answers contains, startswith, endswith (anchoring checked on the hit) and
-  // regex prefilter literals. (Per-length prefix/suffix hash maps measured slower here.)
+  // One automaton (or a few indexOf calls) answers contains and the gates' literals.
   const sorted = [...patterns.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  if (sorted.length > 0 && sorted.length <= SMALL_SET) plan.small = sorted.map(([text, es]) => ({ text, entries: Int32Array.from(es) }));
-  else if (sorted.length) plan.pending = sorted;
-  for (const [cidr, pid] of t.cidr) {
-    const slash = cidr.indexOf('/');
-    const bytes = parseIpBytes(cidr.slice(0, slash));
-    if (!bytes) continue;
-    const trie = bytes.length === 4 ? (plan.v4 ??= new CidrTrie()) : (plan.v6 ??= new CidrTrie());
-    trie.insert(bytes, Number(cidr.slice(slash + 1)), pid);
-  }
-  return plan;
+  return {
+    small: sorted.length > 0 && sorted.length <= SMALL_SET ? sorted.map(([text, es]) => ({ text, entries: Int32Array.from(es) })) : null,
+    pending: sorted.length > SMALL_SET ? sorted : null,
+    regex,
+    direct,
+  };
 }
 
 function anchored(list: [string, number[]][], fromEnd: boolean): Anchored | null {
