@@ -68,17 +68,12 @@ export function coveringAnchors(literals: readonly string[]): string[] {
  *  the u flag does not fold them, so the anchor alternation names them itself. */
 export const FOLDS_TO_ASCII = '\u0130\u212a';
 
-/** One case-insensitive alternation of the anchors, plus the characters that lowercase into
- *  ASCII: a value it rejects has no literal in its lowercased text. */
-export function anchorRegExp(literals: readonly string[]): RegExp {
-  const alts = coveringAnchors(literals).map((a) => a.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
-  return new RegExp(`${alts.join('|')}|[${FOLDS_TO_ASCII}]`, 'i');
-}
-
-/** For verifying around anchor hits: each anchor with the (pattern, offset) pairs at which it
- *  occurs in the literals, and a global regex that finds anchors and the characters that
- *  lowercase into ASCII. */
+/** For rejecting and verifying: the anchors with the (pattern, offset) pairs at which each
+ *  occurs in the literals, and their case-insensitive alternation plus the characters that
+ *  lowercase into ASCII — `test` (a value it rejects has no literal in its lowercased text)
+ *  and `re`, the same with the global flag, to find the occurrences. */
 export interface AnchorIndex {
+  test: RegExp;
   re: RegExp;
   anchors: { text: string; at: Int32Array }[];
 }
@@ -92,8 +87,13 @@ export function anchorIndex(literals: readonly string[]): AnchorIndex {
     });
     return { text, at: Int32Array.from(at) };
   });
-  const alts = texts.map((a) => a.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
-  return { re: new RegExp(`${alts.join('|')}|[${FOLDS_TO_ASCII}]`, 'gi'), anchors };
+  const source = `${texts.map((a) => a.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')}|[${FOLDS_TO_ASCII}]`;
+  return { test: new RegExp(source, 'i'), re: new RegExp(source, 'gi'), anchors };
+}
+
+/** anchorIndex(literals).test */
+export function anchorRegExp(literals: readonly string[]): RegExp {
+  return anchorIndex(literals).test;
 }
 
 /**

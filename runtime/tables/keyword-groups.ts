@@ -6,7 +6,7 @@
 
 import type { CompiledRule, Pred } from '../../compiler/ir.ts';
 import type { AhoCorasick } from './aho-corasick.ts';
-import { anchorIndex, anchorRegExp, type AnchorIndex } from './anchors.ts';
+import { anchorIndex, type AnchorIndex } from './anchors.ts';
 
 export interface KeywordGroup {
   patterns: string[];
@@ -46,11 +46,11 @@ export function buildKeywordGroups(ruleIds: readonly number[], rules: readonly C
     }
     if (!byText.size) continue;
     const patterns = [...byText.keys()];
-    const ascii = patterns.every((k) => /^[\x00-\x7f]+$/.test(k));
+    const local = patterns.every((k) => /^[\x00-\x7f]+$/.test(k)) ? anchorIndex(patterns) : null;
     const g: KeywordGroup = {
       patterns, pids: patterns.map((k) => byText.get(k)!), ac: null, scannedAt: 0, hitAt: 0, minLength: Math.min(...patterns.map((k) => k.length)),
-      re: ascii ? anchorRegExp(patterns) : null,
-      local: ascii ? anchorIndex(patterns) : null,
+      re: local?.test ?? null,
+      local,
       scalars: patterns.some((k) => /^[0-9.+\-eiftynarusl]+$/.test(k)),
     };
     groups.push(g);
