@@ -33,30 +33,35 @@ export function buildRuleEval(rule: CompiledRule, b: Bits): RuleEval {
   if (rule.dnf && dnfSize <= 2 * progSize + 8) {
     const terms = rule.dnf.map((t) => split(t.pos, t.neg, b));
     if (terms.length === 0) return () => false;
-    const { bit, fired, epoch } = b;
     return () => {
-      const now = epoch[0];
-      outer: for (let i = 0; i < terms.length; i++) {
-        const t = terms[i];
-        for (let j = 0; j < t.posFast.length; j++) if (fired[t.posFast[j]] !== now) continue outer;
-        for (let j = 0; j < t.negFast.length; j++) if (fired[t.negFast[j]] === now) continue outer;
-        for (let j = 0; j < t.posSlow.length; j++) if (!bit(t.posSlow[j])) continue outer;
-        for (let j = 0; j < t.negSlow.length; j++) if (bit(t.negSlow[j])) continue outer;
-        return true;
-      }
+      for (let i = 0; i < terms.length; i++) if (allHold(terms[i], b)) return true;
       return false;
     };
   }
   return tree(decodeProgram(rule.prog), b);
 }
 
-function split(pos: readonly number[], neg: readonly number[], b: Bits) {
+/** A conjunction's literals, fast ones (read from the stamps) apart from slow ones. */
+interface Split { posFast: Int32Array; negFast: Int32Array; posSlow: Int32Array; negSlow: Int32Array }
+
+function split(pos: readonly number[], neg: readonly number[], b: Bits): Split {
   return {
     posFast: Int32Array.from(pos.filter((p) => !b.slow(p)).sort((x, y) => b.seen(x) - b.seen(y) || x - y)),
     negFast: Int32Array.from(neg.filter((p) => !b.slow(p)).sort((x, y) => b.seen(y) - b.seen(x) || x - y)),
     posSlow: Int32Array.from(pos.filter((p) => b.slow(p))),
     negSlow: Int32Array.from(neg.filter((p) => b.slow(p))),
   };
+}
+
+/** Whether all of a conjunction's literals hold this event (fast ones first). */
+function allHold(t: Split, b: Bits): boolean {
+  const { fired, bit } = b;
+  const now = b.epoch[0];
+  for (let j = 0; j < t.posFast.length; j++) if (fired[t.posFast[j]] !== now) return false;
+  for (let j = 0; j < t.negFast.length; j++) if (fired[t.negFast[j]] === now) return false;
+  for (let j = 0; j < t.posSlow.length; j++) if (!bit(t.posSlow[j])) return false;
+  for (let j = 0; j < t.negSlow.length; j++) if (bit(t.negSlow[j])) return false;
+  return true;
 }
 
 function tree(e: NExpr, b: Bits): RuleEval {
@@ -79,11 +84,7 @@ function tree(e: NExpr, b: Bits): RuleEval {
       const subs = e.a.filter((x) => x.t !== 'lit').map((x) => tree(x, b));
       if (e.t === 'and') {
         return () => {
-          const now = epoch[0];
-          for (let j = 0; j < t.posFast.length; j++) if (fired[t.posFast[j]] !== now) return false;
-          for (let j = 0; j < t.negFast.length; j++) if (fired[t.negFast[j]] === now) return false;
-          for (let j = 0; j < t.posSlow.length; j++) if (!bit(t.posSlow[j])) return false;
-          for (let j = 0; j < t.negSlow.length; j++) if (bit(t.negSlow[j])) return false;
+          if (!allHold(t, b)) return false;
           for (let i = 0; i < subs.length; i++) if (!subs[i]()) return false;
           return true;
         };
