@@ -3,7 +3,7 @@
 // runtime/events/classify.ts (flattenRecord, toLunaEvent), whatever format it came from.
 
 import type { LunaEvent, Scalar } from '../../policy/ast.ts';
-import { classify, flattenRecord } from '../events/classify.ts';
+import { flattenRecord, toLunaEvent } from '../events/classify.ts';
 import { readRaw, readRawSync, visitNdjson, wholeFile, type LogSlice } from './raw.ts';
 import type { RawRecord } from './json/raw-record.ts';
 import { normalizeShape, normalizeTime, recordTime } from './shapes.ts';
@@ -169,7 +169,7 @@ function fill(v: VisitedEvent, obj: Record<string, unknown>, record: number, evt
     v.row = null;
     const fields = evtx ? flattenRecord(o) : flatten(o, v.rowScratch);
     if (fields === o) v.row = v.rowScratch;
-    v.event = { type: classify(fields), fields };
+    v.event = toLunaEvent(fields);
     v.record = record;
     v.raw = o;
     v.flatTime = undefined;
@@ -185,7 +185,7 @@ function fillRaw(v: VisitedEvent, r: RawRecord, evtx: boolean, sink: DiagnosticS
   v.headerTime = r.timestamp;
   if (!r.flat) return fill(v, r.obj, r.record, evtx, sink);
   // EVTX fast path: fields straight from the template, and the time recordTime would read.
-  v.event = { type: classify(r.flat.fields), fields: r.flat.fields };
+  v.event = toLunaEvent(r.flat.fields);
   v.record = r.record;
   v.raw = null;
   v.row = null;
@@ -201,7 +201,7 @@ function convert(batch: RawRecord[], file: string, keepRaw: boolean, evtx: boole
     const ev: SourcedEvent = { event: v.event, file, record: v.record };
     const ts = v.timestamp();
     if (ts !== undefined) ev.timestamp = ts;
-    if (keepRaw && !r.flat) ev.raw = r.obj;
+    if (keepRaw) ev.raw = r.obj;
     out.push(ev);
   }
 }

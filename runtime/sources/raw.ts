@@ -113,21 +113,10 @@ function* readRawSyncInner(slice: LogSlice, file: string, sink: DiagnosticSink, 
       if (out.length) yield out;
     }
   } else {
-    const fd = openSync(slice.path, 'r');
-    try {
-      const end = Math.min(slice.end ?? Infinity, fstatSync(fd).size);
-      let pos = slice.start ?? 0;
-      while (pos < end) {
-        const b = Buffer.allocUnsafe(Math.min(BLOCK, end - pos));
-        const n = readSync(fd, b, 0, b.length, pos);
-        if (n <= 0) break;
-        pos += n;
-        const out: RawRecord[] = [];
-        dec.push(n === b.length ? b : b.subarray(0, n), out);
-        if (out.length) yield out;
-      }
-    } finally {
-      closeSync(fd);
+    for (const block of fileBlocks(slice, false)) {
+      const out: RawRecord[] = [];
+      dec.push(block, out);
+      if (out.length) yield out;
     }
   }
   const out: RawRecord[] = [];
@@ -142,24 +131,32 @@ function* readRawSyncInner(slice: LogSlice, file: string, sink: DiagnosticSink, 
  */
 export function visitNdjson(slice: LogSlice, file: string, sink: DiagnosticSink, onRecord: (obj: Record<string, unknown>, record: number) => void): void {
   const dec = new NdjsonDecoder(file, sink, slice.firstLine ?? 1);
-  let fd = -1;
   try {
-    fd = openSync(slice.path, 'r');
-    const end = Math.min(slice.end ?? Infinity, fstatSync(fd).size);
-    const block = Buffer.allocUnsafe(Math.min(BLOCK, Math.max(1, end - (slice.start ?? 0))));
-    let pos = slice.start ?? 0;
-    while (pos < end) {
-      const n = readSync(fd, block, 0, Math.min(block.length, end - pos), pos);
-      if (n <= 0) break;
-      pos += n;
-      // The decoder copies what it keeps past this call (a line cut by the block's end).
-      dec.push(n === block.length ? block : block.subarray(0, n), onRecord);
-    }
+    // The decoder copies what it keeps past a push (a line cut by the block's end).
+    for (const block of fileBlocks(slice, true)) dec.push(block, onRecord);
     dec.end(onRecord);
   } catch (e) {
     sink(at(CODES.CANNOT_READ, 'error', `reading stopped: ${(e as Error).message}`, file));
+  }
+}
+
+/** The bytes of a plain file's slice in blocks of up to BLOCK; with `reuse`, every block is
+ *  the same buffer, overwritten by the next (the consumer copies what it keeps). */
+function* fileBlocks(slice: LogSlice, reuse: boolean): Generator<Buffer> {
+  const fd = openSync(slice.path, 'r');
+  try {
+    const end = Math.min(slice.end ?? Infinity, fstatSync(fd).size);
+    let pos = slice.start ?? 0;
+    const shared = reuse ? Buffer.allocUnsafe(Math.min(BLOCK, Math.max(1, end - pos))) : null;
+    while (pos < end) {
+      const b = shared ?? Buffer.allocUnsafe(Math.min(BLOCK, end - pos));
+      const n = readSync(fd, b, 0, Math.min(b.length, end - pos), pos);
+      if (n <= 0) break;
+      pos += n;
+      yield n === b.length ? b : b.subarray(0, n);
+    }
   } finally {
-    if (fd >= 0) closeSync(fd);
+    closeSync(fd);
   }
 }
 
