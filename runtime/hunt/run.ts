@@ -2,7 +2,6 @@
 // compiles, else the interpreter) and the correlation engine; detections come out in source
 // order (files in the given order, records in file order), also with --workers N.
 
-import { statSync } from 'node:fs';
 import { DiagnosticError, type Diagnostic } from '../../policy/diagnostics.ts';
 import type { SigmaOptions } from '../../policy/import/sigma/index.ts';
 import { createCorrelationEngine, type CorrelationAlert, type CorrelationLimits, type CorrelationStats } from '../correlation/engine.ts';
@@ -12,25 +11,8 @@ import { createMatcher, loadHuntRules, type HuntRules, type MatcherKind } from '
 import { HuntPool } from './pool.ts';
 import { scanSource, type Hit, type ScanResult } from './scan.ts';
 
-// Files are cut into slices of about SLICE_BYTES (at most MAX_SLICES), so a worker that
-// finishes early takes more and none is left with a long tail; a file of at least
-// MIN_SPLIT bytes is cut into one slice per worker at least.
+// Workers take files in slices of about this size (see splitForWorkers).
 const SLICE_BYTES = 8 << 20;
-const MIN_SPLIT = 1 << 20;
-const MAX_SLICES = 256;
-
-function sliceCount(size: number, workers: number): number {
-  const n = Math.min(MAX_SLICES, Math.ceil(size / SLICE_BYTES));
-  return size >= MIN_SPLIT ? Math.max(n, workers) : 1;
-}
-
-function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
 
 export interface HuntOptions {
   rules: string[];
@@ -155,7 +137,7 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
       take(scanSource(f, m.matcher, needFields, (n) => opts.onProgress?.(before + n)));
     }
   } else {
-    const slices = files.flatMap((f) => splitForWorkers(f, sliceCount(fileSize(f), workers), { onDiagnostic: (d) => diagnostics.push(d) }));
+    const slices = files.flatMap((f) => splitForWorkers(f, workers, { onDiagnostic: (d) => diagnostics.push(d), sliceBytes: SLICE_BYTES }));
     let progressed = 0;
     try {
       await pool.run(slices, take, (n) => {

@@ -11,8 +11,15 @@ import type { DiagnosticSink } from './diagnostics.ts';
 
 const SCAN = 1 << 20;
 
-/** Splits one file into at most `n` slices for parallel reading (fewer when it is small). */
-export function splitForWorkers(path: string, n: number, opts: { onDiagnostic?: DiagnosticSink; file?: string } = {}): LogSlice[] {
+// With `sliceBytes`: files from MIN_SPLIT bytes on are cut into slices of about that size
+// (at least `n`, at most MAX_SLICES), so a worker that finishes early takes more and none is
+// left with a long tail; smaller files stay whole.
+const MIN_SPLIT = 1 << 20;
+const MAX_SLICES = 256;
+
+/** Splits one file into at most `n` slices for parallel reading (fewer when it is small), or
+ *  into slices of about `sliceBytes` when that is given. */
+export function splitForWorkers(path: string, n: number, opts: { onDiagnostic?: DiagnosticSink; file?: string; sliceBytes?: number } = {}): LogSlice[] {
   const sink = opts.onDiagnostic ?? (() => {});
   const whole = wholeFile(path, opts.file ?? path, sink);
   if (!whole) return [];
@@ -21,6 +28,8 @@ export function splitForWorkers(path: string, n: number, opts: { onDiagnostic?: 
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
+    if (opts.sliceBytes) n = size < MIN_SPLIT ? 1 : Math.max(n, Math.min(MAX_SLICES, Math.ceil(size / opts.sliceBytes)));
+    if (n === 1) return [whole];
     if (whole.format === 'evtx') {
       const head = Buffer.alloc(8);
       readSync(fd, head, 0, 8, 0);
