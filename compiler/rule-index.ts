@@ -24,7 +24,7 @@ const GENERIC = /^(?:true|false|yes|no|null|none|-|.{0,2}|\d{1,3})$/i;
 /** A guess at the share of events on which a predicate holds (no data: shapes of values).
  *  Basenames and full paths are rare; extensions, drive/system directory prefixes, short
  *  substrings and flag values are common; `exists` holds almost always. */
-export function selectivity(p: Pred): number {
+function selectivity(p: Pred): number {
   const v = String(p.value);
   // Logsource guards (which channel, which event id) hold for every event of a log source:
   // every rule of that source has them, so they tell nothing apart.

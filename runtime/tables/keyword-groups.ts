@@ -15,9 +15,9 @@ export interface KeywordGroup {
   /** Built on first use. */
   ac: AhoCorasick | null;
   /** When the patterns are all ASCII: their covering anchors (anchors.ts) as one
-   *  case-insensitive alternation that also matches any non-ASCII character; a value it
-   *  rejects contains no keyword, and V8's compiled regex rejects it several times faster
-   *  than the automaton scans it. */
+   *  case-insensitive alternation that also matches the characters lowercasing into ASCII;
+   *  a value it rejects contains no keyword, and V8's compiled regex rejects it several times
+   *  faster than the automaton scans it. */
   re: RegExp | null;
   /** With re: where the anchors sit in the patterns, to verify around anchor hits in long
    *  values instead of running the automaton over all of them. */

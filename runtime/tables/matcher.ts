@@ -75,7 +75,6 @@ export interface TableMatcher extends Matcher {
   compiled: CompiledPolicy;
 }
 
-
 /** A field's memo is kept only if, of its first MEMO_TRIAL values, at least MEMO_KEEP were
  *  among its recent ones (command lines and GUIDs are not; images and hosts are). */
 const MEMO_TRIAL = 512;
@@ -85,7 +84,6 @@ const MEMO_KEEP = 64;
  *  is promoted: it scans for everything at once (once) instead of keys first, then all again. */
 const PROMOTE_AFTER = 256;
 
-
 interface TablePlan {
   fields: FieldPlan[];
   /** Indices of the field plans by lowercased name (names may differ only in case). */
@@ -93,8 +91,8 @@ interface TablePlan {
   /** byLower by the key as spelled in events (one lookup per key instead of two). */
   byKey: Map<string, number[] | null>;
   /** Keyword `contains` lists, one group per rule that introduces them: an event scans only
-   *  the groups its candidate rules ask for (not every keyword of the event type). */
-  /** Predicate id → its keyword group (sparse array: a plain index beats a Map here). */
+   *  the groups its candidate rules ask for (not every keyword of the event type). By
+   *  predicate id in a sparse array (a plain index beats a Map here). */
   kwGroupOf: (KeywordGroup | undefined)[];
   kwGroups: KeywordGroup[];
   always: number[];
@@ -615,11 +613,10 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     epochCell[0] = epoch;
     curEvent = event;
     curTable = table;
-    curShape = null;
     aliasMap = undefined;
     index = table.index;
     candidates.length = 0;
-    // Walk the event's keys (a few dozen) rather than the table's fields (WinEvent: 160+),
+    // Go by the event's keys (a few dozen) rather than the table's fields (WinEvent: 160+),
     // keeping getField's rule: the exact key wins, else the first key equal ignoring case.
     const fields = event.fields;
     const plans = table.fields;
@@ -638,6 +635,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
         runEager(table, plans[res.plans[x]], v);
       }
     } else for (const k in fields) {
+      // No shape (the cache is full of others): walk the keys.
       if (!Object.hasOwn(fields, k)) continue;
       let js: number[] | null | undefined = table.byKey.get(k);
       if (js === undefined) {
