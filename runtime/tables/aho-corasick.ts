@@ -1,10 +1,11 @@
 // One Aho-Corasick automaton per (event type, field) over case-folded text: a single pass
-// finds every contains/startswith/endswith pattern and regex prefilter literal.
+// finds every occurrence of every pattern (the matcher's `contains` patterns and regex
+// prefilter literals; startswith / endswith are walked in anchored-trie.ts).
 // States are numbered in breadth-first order. The shallow states (where a scan spends most
 // of its time) get complete DFA rows over the patterns' own alphabet (other characters are
 // column 0): one array read per character. Deeper states keep only their explicit children
-// and fall back along failure links to a dense state — so memory stays bounded (at most 8 MB
-// per automaton) even for thousands of long Sigma patterns.
+// and fall back along failure links to a dense state — so memory and build time stay bounded
+// (at most 256 KB of dense rows per automaton) even for thousands of long Sigma patterns.
 
 const DENSE_CELLS = 1 << 16;
 
@@ -105,13 +106,13 @@ export class AhoCorasick {
       return c;
     };
     const outCount = new Int32Array(n);
+    outCount[0] = ownCount(0);
     for (let i = 1; i < n; i++) {
       const old = order[i];
       const f = newId[failOld[old]];
       this.fail[i] = f;
       outCount[i] = ownCount(old) + outCount[f];
     }
-    outCount[0] = ownCount(0);
     this.outStart = new Int32Array(n + 1);
     for (let i = 0; i < n; i++) this.outStart[i + 1] = this.outStart[i] + outCount[i];
     this.outList = new Int32Array(this.outStart[n]);
