@@ -4,13 +4,15 @@
 // library caller or the benchmark keeps it warm); runHunt starts and closes one otherwise.
 
 import { Worker } from 'node:worker_threads';
+import type { Policy } from '../../policy/ast.ts';
 import type { LogSlice } from '../sources/raw.ts';
 import type { ScanResult } from './scan.ts';
 
+/** What each worker receives once (workerData; see worker.ts). */
 export interface PoolInit {
   kind: 'tables' | 'interpreter';
   compiled?: unknown;
-  policies?: unknown;
+  policies?: Policy[];
   /** Rule id → fields the correlations over that rule need (see scanSource). */
   needFields: [string, string[]][];
 }

@@ -2,19 +2,12 @@
 // policies, for the interpreter) the main thread sends once, then scans the slices it is given.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Policy } from '../../policy/ast.ts';
 import type { Matcher } from '../matcher.ts';
 import type { LogSlice } from '../sources/raw.ts';
+import type { PoolInit } from './pool.ts';
 import { scanSource } from './scan.ts';
 
-interface Init {
-  kind: 'tables' | 'interpreter';
-  compiled?: unknown;
-  policies?: Policy[];
-  needFields: [string, string[]][];
-}
-
-const init = workerData as Init;
+const init = workerData as PoolInit;
 let matcher: Matcher;
 if (init.kind === 'tables') {
   const { createTableMatcher } = await import('../tables/matcher.ts');
