@@ -120,9 +120,14 @@ function cli(workers: number): { scan: number; load: number; events: number } {
   const s = JSON.parse(line).summary;
   return { scan: s.scanSeconds, load: s.loadSeconds, events: s.events };
 }
-const c1 = cli(1);
-const c2 = cli(2);
-rmSync(dirname(big), { recursive: true, force: true });
+let c1: ReturnType<typeof cli>;
+let c2: ReturnType<typeof cli>;
+try {
+  c1 = cli(1);
+  c2 = cli(2);
+} finally {
+  rmSync(dirname(big), { recursive: true, force: true });
+}
 
 const row = (name: string, r: Run, by: 'cpuMs' | 'wallMs' = 'cpuMs') =>
   `${name.padEnd(44)} ${String(rate(r, by)).padStart(9)} ev/s   (${r.events} events, median ${(r[by] / 1000).toFixed(2)} s ${by === 'cpuMs' ? 'CPU' : 'wall'}, ${(r.wallMs / 1000).toFixed(2)} s wall)`;
