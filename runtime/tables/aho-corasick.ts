@@ -164,28 +164,47 @@ export class AhoCorasick {
 
   /** Calls hit(patternId, start, end) for every occurrence (end exclusive). */
   search(text: string, hit: (pattern: number, start: number, end: number) => void): void {
-    this.scan(text, hit, this.ascii, false);
+    this.scan(text, hit, this.ascii, false, 0);
+  }
+
+  /** Searches text as the continuation of a text that left the automaton in `state` (0: the
+   *  root), and returns the state after it: a long text can be scanned in pieces
+   *  (prefix-scan.ts resumes from a piece's end). Positions are relative to this piece. */
+  searchFrom(text: string, state: number, hit: (pattern: number, start: number, end: number) => void): number {
+    let st = state;
+    let i = 0;
+    // In a deep state: step until back in a dense one (the outputs of `state` itself were
+    // reported by the scan that ended in it).
+    for (; st >= this.denseStates; i++) {
+      if (i >= text.length) return st;
+      const c = text.charCodeAt(i);
+      st = this.deepStep(st, c < 128 ? this.ascii[c] : (this.wide.get(c) ?? 0));
+      if (this.hasOut[st] !== 0) this.emit(st, i, hit);
+    }
+    return i === 0 ? this.scan(text, hit, this.ascii, false, st) : this.scan(text.substring(i), (p, s, e) => hit(p, s + i, e + i), this.ascii, false, st);
   }
 
   /** Search text.toLowerCase() without building it: A-Z read as a-z. Stops at the first
    *  non-ASCII character and returns false (hits so far are valid; the caller then searches
    *  the lowercased text). Returns true when the whole text was ASCII and searched. */
   searchAsciiFolded(text: string, hit: (pattern: number, start: number, end: number) => void): boolean {
-    return this.scan(text, hit, this.asciiFolded, true);
+    return this.scan(text, hit, this.asciiFolded, true, 0) >= 0;
   }
 
-  private scan(text: string, hit: (pattern: number, start: number, end: number) => void, ascii: Uint16Array, asciiOnly: boolean): boolean {
+  /** Scans text from the dense `state`; returns the state after it, or -1 when asciiOnly and
+   *  a non-ASCII character stopped the scan. */
+  private scan(text: string, hit: (pattern: number, start: number, end: number) => void, ascii: Uint16Array, asciiOnly: boolean, state: number): number {
     const { wide, dense, width, hasOut, outStart, outList, lengths, denseStates } = this;
     const hasWide = wide.size > 0;
     const n = text.length;
-    let off = 0; // row offset of the current (dense) state
+    let off = state * width; // row offset of the current (dense) state
     let i = 0;
     while (i < n) {
       // Hot loop: dense states without output, one array read per character.
       let v = 0;
       for (; i < n; i++) {
         const c = text.charCodeAt(i);
-        if (c >= 128 && asciiOnly) return false;
+        if (c >= 128 && asciiOnly) return -1;
         v = dense[off + (c < 128 ? ascii[c] : hasWide ? (wide.get(c) ?? 0) : 0)];
         if (v < 0 || (v & 1) !== 0) break;
         off = v >> 1;
@@ -200,9 +219,9 @@ export class AhoCorasick {
         st = -v - 1;
         for (;;) {
           if (hasOut[st] !== 0) this.emit(st, i, hit);
-          if (++i >= n) return true;
+          if (++i >= n) return st;
           const c = text.charCodeAt(i);
-          if (c >= 128 && asciiOnly) return false;
+          if (c >= 128 && asciiOnly) return -1;
           st = this.deepStep(st, c < 128 ? ascii[c] : hasWide ? (wide.get(c) ?? 0) : 0);
           if (st < denseStates) break;
         }
@@ -219,7 +238,7 @@ export class AhoCorasick {
       }
       i++;
     }
-    return true;
+    return off / width;
   }
 
   private emit(st: number, i: number, hit: (pattern: number, start: number, end: number) => void): void {

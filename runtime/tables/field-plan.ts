@@ -10,6 +10,7 @@ import { requiredLiteral } from '../../compiler/regex-literal.ts';
 import { AhoCorasick } from './aho-corasick.ts';
 import { AnchoredTrie } from './anchored-trie.ts';
 import { CidrTrie } from './cidr-trie.ts';
+import type { PrefixScan } from './prefix-scan.ts';
 import { globLiteral, parseIpBytes, safeRegExp } from './values.ts';
 
 /** What building counts (fast-path counters the tests read). */
@@ -38,7 +39,8 @@ export interface FieldPlan {
   exists: number[];
   /** Automata over the case-folded value: ASCII-only patterns in one (small alphabet, dense
    *  rows), patterns with other characters in another. Entries per pattern: [pid, kind, …]. */
-  acs: { ac: AhoCorasick; entries: Int32Array[] }[];
+  /** `resume`: the automaton's scanner for long values that repeat a prefix (prefix-scan.ts). */
+  acs: { ac: AhoCorasick; entries: Int32Array[]; resume: PrefixScan | null }[];
   /** Patterns not yet turned into automata (built on the field's first value: load time). */
   pending: [string, number[]][] | null;
   /** A handful of patterns: String indexOf (native, vectorised) beats a pass of the automaton. */
@@ -236,7 +238,7 @@ export function buildAutomata(plan: FieldPlan): void {
       pats.push(text);
       entries.push(Int32Array.from(es));
     }
-    if (pats.length > SMALL_SET) plan.acs.push({ ac: new AhoCorasick(pats), entries });
+    if (pats.length > SMALL_SET) plan.acs.push({ ac: new AhoCorasick(pats), entries, resume: null });
     else if (pats.length) (plan.small ??= []).push(...pats.map((text, i) => ({ text, entries: entries[i] })));
   }
 }

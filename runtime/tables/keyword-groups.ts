@@ -22,6 +22,8 @@ export interface KeywordGroup {
   /** With re: where the anchors sit in the patterns, to verify around anchor hits in long
    *  values instead of running the automaton over all of them. */
   local: AnchorIndex | null;
+  /** The longest anchor (an occurrence of `re` is never longer). */
+  anchorMax: number;
   /** Some pattern could occur in a number's or boolean's text. */
   scalars: boolean;
   scannedAt: number;
@@ -31,7 +33,7 @@ export interface KeywordGroup {
 
 /** The groups of one table: per rule, its keyword predicates not claimed by an earlier rule,
  *  one pattern per distinct text. `isKw`: the table's keyword-contains predicate ids. */
-export function buildKeywordGroups(ruleIds: readonly number[], rules: readonly CompiledRule[], preds: readonly Pred[], isKw: ReadonlySet<number>): { groups: KeywordGroup[]; groupOf: (KeywordGroup | undefined)[] } {
+export function buildKeywordGroups(ruleIds: readonly number[], rules: readonly CompiledRule[], preds: readonly Pred[], isKw: ReadonlySet<number>, cache?: Map<string, KeywordGroup>): { groups: KeywordGroup[]; groupOf: (KeywordGroup | undefined)[] } {
   const groupOf: (KeywordGroup | undefined)[] = [];
   const groups: KeywordGroup[] = [];
   if (isKw.size) for (const ri of ruleIds) {
@@ -45,15 +47,26 @@ export function buildKeywordGroups(ruleIds: readonly number[], rules: readonly C
       else byText.set(v, [pid]);
     }
     if (!byText.size) continue;
+    // The same rule introduces the same group in every part of a routed table (routes.ts):
+    // built once, shared (one plan runs per event, so its per-event stamps are never mixed).
+    const sig = [...byText.values()].join(';');
+    const known = cache?.get(sig);
+    if (known !== undefined) {
+      groups.push(known);
+      for (const pids of known.pids) for (const pid of pids) groupOf[pid] = known;
+      continue;
+    }
     const patterns = [...byText.keys()];
     const local = patterns.every((k) => /^[\x00-\x7f]+$/.test(k)) ? anchorIndex(patterns) : null;
     const g: KeywordGroup = {
       patterns, pids: patterns.map((k) => byText.get(k)!), ac: null, scannedAt: 0, hitAt: 0, minLength: Math.min(...patterns.map((k) => k.length)),
       re: local?.test ?? null,
       local,
+      anchorMax: Math.max(1, ...(local?.anchors ?? []).map((a) => a.text.length)),
       scalars: patterns.some((k) => /^[0-9.+\-eiftynarusl]+$/.test(k)),
     };
     groups.push(g);
+    cache?.set(sig, g);
     for (const pids of g.pids) for (const pid of pids) groupOf[pid] = g;
   }
   return { groups, groupOf };

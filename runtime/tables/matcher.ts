@@ -8,7 +8,7 @@
 // Structures: field-plan.ts, keyword-groups.ts; rule programs: programs.ts.
 
 import type { LunaEvent, Scalar } from '../../policy/ast.ts';
-import type { CompiledPolicy, CompiledRule, Pred } from '../../compiler/ir.ts';
+import type { CompiledPolicy, CompiledRule, EventTable, Pred } from '../../compiler/ir.ts';
 import type { Match, Matcher } from '../matcher.ts';
 import { AhoCorasick } from './aho-corasick.ts';
 import { compareGeneral, evalDirect, evalLazy, type FieldGetter } from './predicates.ts';
@@ -18,6 +18,8 @@ import { findAroundAnchors } from './anchors.ts';
 import { ShapeCache, type EventShape } from './event-shapes.ts';
 import { buildAutomata, NO_PIDS, prepare, sourcePids, stub, upper, MEMO_SIZE, type FieldPlan } from './field-plan.ts';
 import { buildKeywordGroups, keywordGate, type KeywordGroup } from './keyword-groups.ts';
+import { PrefixScan, PREFIX_MIN, sharedPrefix } from './prefix-scan.ts';
+import { chooseRoute, eventKey, restrictTable, WHOLE, type Route, type RouteKey } from './routes.ts';
 
 export interface TableMatcherStats {
   events: number;
@@ -53,6 +55,13 @@ export interface FastPathCounters {
   keywordLocal: number;
   /** Twins promoted to scanning for everything at once. */
   promoted: number;
+  /** Events matched against a part of their table (routes.ts), and parts built. */
+  routedEvents: number;
+  parts: number;
+  /** Characters of long values not scanned again because the field's previous value had
+   *  the same start (prefix-scan.ts): by the field automata, and by keyword anchors. */
+  prefixSkipped: number;
+  keywordPrefixSkipped: number;
 }
 
 export interface ExplainedMatch {
@@ -101,6 +110,9 @@ interface TablePlan {
    *  found something. */
   alwaysGate: (KeywordGroup | null)[];
   index: (number[] | undefined)[];
+  /** 1 for the rules this plan evaluates: a part of a routed table shares the whole table's
+   *  index and keeps only its own rules' candidates. */
+  member: Uint8Array;
   /** Fields whose substring/regex/direct predicates are not all index keys: the eager plan
    *  scans for the keys only (often a few indexOf calls), and the full scanning part runs
    *  only when a candidate rule asks for one of the others (once per event), so e.g.
@@ -116,6 +128,17 @@ interface TablePlan {
   asked: Uint8Array;
   lowerAt: Uint32Array;
   lower: string[];
+  /** The table split by a field most of its rules pin down (routes.ts), or null. */
+  route: Route | null;
+  /** Built on first use: the part per route key ('' for the rest), and per raw value of the
+   *  route field seen so far, the part it leads to (this plan itself: undecidable by key). */
+  parts: Map<RouteKey, TablePlan>;
+  byValue: Map<Scalar | undefined, TablePlan>;
+  source: EventTable;
+  /** Index keys of the whole table: a part defers only what the whole table defers, so the
+   *  rule programs' fast reads (slowPid) stay valid for every part. */
+  keys: ReadonlySet<number>;
+  routedBy: ReadonlySet<string>;
 }
 
 /** Keyword values longer than this are checked around anchor hits (anchors.ts) rather than
@@ -170,13 +193,21 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   for (let i = 0; i < nPreds; i++) if (isKwAc(preds[i])) lazy[i] = 2;
 
   const tables = new Map<string, TablePlan>();
+  /** Every plan built so far (whole tables and their parts), for the epoch wrap-around. */
+  const allPlans: TablePlan[] = [];
+  const kwCache = new Map<string, KeywordGroup>();
   let maxFields = 0;
-  const gates: FastPathCounters = { gatedRegexes: 0, gatedDirect: 0, gateRuns: 0, keywordScans: 0, keywordValues: 0, keywordAutomaton: 0, keywordShort: 0, smallSetRuns: 0, deferredFields: 0, deferredRuns: 0, promoted: 0, keywordLocal: 0, keywordRepeats: 0, directRuns: 0, memoHits: 0 };
-  for (const [type, t] of Object.entries(compiled.tables)) {
-    const index: (number[] | undefined)[] = new Array(nPreds);
-    for (const [pid, rs] of t.index) index[pid] = rs;
-    const { groups: kwGroups, groupOf: kwGroupOf } = buildKeywordGroups(t.rules, rules, preds, new Set(t.lazy.filter((pid) => lazy[pid] === 2)));
-    const isKey = new Set(t.index.map(([pid]) => pid));
+  const gates: FastPathCounters = { gatedRegexes: 0, gatedDirect: 0, gateRuns: 0, keywordScans: 0, keywordValues: 0, keywordAutomaton: 0, keywordShort: 0, smallSetRuns: 0, deferredFields: 0, deferredRuns: 0, promoted: 0, keywordLocal: 0, keywordRepeats: 0, directRuns: 0, memoHits: 0, routedEvents: 0, parts: 0, prefixSkipped: 0, keywordPrefixSkipped: 0 };
+  const buildPlan = (t: EventTable, isKey: ReadonlySet<number>, routedBy: ReadonlySet<string>, whole?: TablePlan): TablePlan => {
+    let index: (number[] | undefined)[];
+    if (whole !== undefined) index = whole.index;
+    else {
+      index = new Array(nPreds);
+      for (const [pid, rs] of t.index) index[pid] = rs;
+    }
+    const member = new Uint8Array(rules.length);
+    for (const r of t.rules) member[r] = 1;
+    const { groups: kwGroups, groupOf: kwGroupOf } = buildKeywordGroups(t.rules, rules, preds, new Set(t.lazy.filter((pid) => lazy[pid] === 2)), kwCache);
     const deferredPlans: FieldPlan[] = [];
     const deferredOf = new Int32Array(nPreds).fill(-1);
     const fields = t.fields.map(([name, ft]) => {
@@ -198,12 +229,16 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
       else byLower.set(f.lowerName, [i]);
     });
     maxFields = Math.max(maxFields, fields.length);
-    tables.set(type, {
-      fields, byLower, byKey: new Map(), always: t.always, alwaysGate: t.always.map((r) => keywordGate(rules[r], kwGroupOf)), index, deferredPlans, deferredOf, deferredAt: new Uint32Array(deferredPlans.length),
+    const plan: TablePlan = {
+      fields, byLower, byKey: new Map(), always: t.always, alwaysGate: t.always.map((r) => keywordGate(rules[r], kwGroupOf)), index, member, deferredPlans, deferredOf, deferredAt: new Uint32Array(deferredPlans.length),
       askedAt: new Uint32Array(deferredPlans.length), asked: new Uint8Array(deferredPlans.length), lowerAt: new Uint32Array(deferredPlans.length), lower: deferredPlans.map(() => ''),
       kwGroupOf, kwGroups,
-    });
-  }
+      route: chooseRoute(t, rules, preds, routedBy), parts: new Map(), byValue: new Map(), source: t, keys: isKey, routedBy,
+    };
+    allPlans.push(plan);
+    return plan;
+  };
+  for (const [type, t] of Object.entries(compiled.tables)) tables.set(type, buildPlan(t, new Set(t.index.map(([pid]) => pid)), new Set()));
 
   // Per-event state, reused: a stamp per predicate (fired when stamp === epoch), per rule
   // (already a candidate), and lazily evaluated predicates' cached values.
@@ -220,6 +255,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   /** `epoch` for rule programs (runtime/tables/programs.ts reads the stamps directly). */
   const epochCell = new Uint32Array(1);
   let index: (number[] | undefined)[] = [];
+  let member: Uint8Array = new Uint8Array(0);
   let candidates: number[] = [];
   let curEvent: LunaEvent = { type: '', fields: {} };
   let curShape: EventShape | null = null;
@@ -241,7 +277,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     if (rs === undefined) return;
     for (let i = 0; i < rs.length; i++) {
       const r = rs[i];
-      if (ruleAt[r] !== epoch) {
+      if (ruleAt[r] !== epoch && member[r] === 1) {
         ruleAt[r] = epoch;
         candidates.push(r);
       }
@@ -339,9 +375,16 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
         continue;
       }
       // No anchor (and nothing that lowercases into ASCII): no keyword of the group occurs.
-      if (re !== null && !re.test(t)) {
-        if (clean !== undefined && typeof v === 'string') clean[x] = v;
-        continue;
+      // A long value that starts like the last anchor-free one at this key can only have an
+      // anchor in its new part (PowerShell's ContextInfo, Message: prefix-scan.ts).
+      if (re !== null) {
+        const c = clean?.[x];
+        const same = c !== undefined && t.length >= PREFIX_MIN && typeof v === 'string' ? sharedPrefix(c, t) : 0;
+        gates.keywordPrefixSkipped += same;
+        if (!re.test(same > 0 ? t.substring(same - g.anchorMax + 1) : t)) {
+          if (clean !== undefined && typeof v === 'string') clean[x] = v;
+          continue;
+        }
       }
       // Long values: look around the anchor occurrences only.
       if (g.local !== null && t.length > LOCAL_MIN && findAroundAnchors(g.local, g.patterns, t, kwHitCb, 8 + (t.length >> 5))) {
@@ -519,8 +562,10 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
       curLower = text;
       curValue = v;
       for (let i = 0; i < f.acs.length; i++) {
-        curEntries = f.acs[i].entries;
-        f.acs[i].ac.search(text, acHit);
+        const a = f.acs[i];
+        curEntries = a.entries;
+        if (text.length < PREFIX_MIN) a.ac.search(text, acHit);
+        else gates.prefixSkipped += (a.resume ??= new PrefixScan(a.ac)).search(text, acHit);
       }
     }
     for (let i = 0; i < f.regex.length; i++) {
@@ -593,39 +638,73 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
 
   const shapes = new ShapeCache();
 
-  const run = (event: LunaEvent, row?: KnownRow | null): number[] => {
+  /** The part of `plan` for the current event's value of the route field (built on first
+   *  use), or `plan` itself when the value cannot be decided by key. */
+  const partOf = (plan: TablePlan, route: Route): TablePlan => {
+    const v = getField(route.field, route.lowerField);
+    const known = plan.byValue.get(v);
+    if (known !== undefined) return known;
+    const key = eventKey(route, v);
+    let part = plan;
+    // Every key no rule names shares the rest's part ('').
+    const list = key === null ? WHOLE : route.parts.get(key) ?? route.rest;
+    if (list !== WHOLE) {
+      const at = key !== null && route.parts.has(key) ? key : '';
+      const built = plan.parts.get(at);
+      if (built !== undefined) part = built;
+      else {
+        part = buildPlan(restrictTable(plan.source, list, rules), plan.keys, new Set([...plan.routedBy, route.field]), plan);
+        plan.parts.set(at, part);
+        gates.parts++;
+      }
+    }
+    if (plan.byValue.size < 1024) plan.byValue.set(v, part);
+    return part;
+  };
+
+  const run = (event: LunaEvent, row?: KnownRow | null, routed = true): number[] => {
     // Rule programs are built again once the predicates' firing counts say which are rare.
     if (++stats.events === REORDER_AFTER) evals.fill(undefined);
-    const table = tables.get(event.type);
-    if (!table) return [];
+    const whole = tables.get(event.type);
+    if (!whole) return [];
     stats.tableEvents++;
     if (++epoch === 0xffffffff) {
       fired.fill(0); lazyAt.fill(0); gate.fill(0); directAt.fill(0); ruleAt.fill(0); fieldAt.fill(0);
       entriesAt = 0;
-      for (const t of tables.values()) {
+      for (const t of allPlans) {
         t.deferredAt.fill(0);
         t.askedAt.fill(0);
         t.lowerAt.fill(0);
+        for (const g of t.kwGroups) g.scannedAt = 0;
       }
-      for (const t of tables.values()) for (const g of t.kwGroups) g.scannedAt = 0;
       epoch = 1;
     }
     epochCell[0] = epoch;
     curEvent = event;
-    curTable = table;
     aliasMap = undefined;
-    index = table.index;
     candidates.length = 0;
-    // Go by the event's keys (a few dozen) rather than the table's fields (WinEvent: 160+),
-    // keeping getField's rule: the exact key wins, else the first key equal ignoring case.
     const fields = event.fields;
-    const plans = table.fields;
     const shape = shapes.of(fields, row?.keys);
     curShape = shape;
+    if (shape !== null) aliasMap = shape.alias;
+    // The part of the table for the event's channel (and event id): only its rules' fields
+    // are looked at.
+    let table = whole;
+    if (routed) for (let r = table.route; r !== null; r = table.route) {
+      const part = partOf(table, r);
+      if (part === table) break;
+      table = part;
+    }
+    if (table !== whole) gates.routedEvents++;
+    curTable = table;
+    index = table.index;
+    member = table.member;
+    // Go by the event's keys (a few dozen) rather than the table's fields (WinEvent: 160+),
+    // keeping getField's rule: the exact key wins, else the first key equal ignoring case.
+    const plans = table.fields;
     if (shape !== null) {
       // Known key list: which key answers which field plan was worked out once for it; the
       // values are read by position (Object.values is far cheaper than keyed reads).
-      aliasMap = shape.alias;
       let res = shape.derived.get(table) as Resolution | undefined;
       if (res === undefined) shape.derived.set(table, (res = resolveShape(table, shape)));
       const vals = (curVals = row?.values ?? Object.values(fields));
@@ -691,14 +770,15 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
     match: (event) => run(event).map((r) => matchOf(rules[r])),
     matchIds: (event, row) => run(event, row).map((r) => rules[r].id),
     truePredicates(event) {
-      run(event);
+      // The whole table: every predicate of the type is computed, not just a part's.
+      run(event, null, false);
       const out: number[] = [];
       if (!tables.has(event.type)) return out;
       for (let p = 0; p < nPreds; p++) if (getBit(p)) out.push(p);
       return out;
     },
     explain(event) {
-      const hits = run(event);
+      const hits = run(event, null, false);
       const firedList: string[] = [];
       for (let p = 0; p < nPreds; p++) if (lazy[p] === 0 && fired[p] === epoch) firedList.push(describe(p));
       return {

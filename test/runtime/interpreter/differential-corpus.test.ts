@@ -8,6 +8,9 @@ import { loadPolicies } from '../../../policy/load.ts';
 import { flattenRecord, toLunaEvent } from '../../../runtime/events/classify.ts';
 import { createInterpreter } from '../../../runtime/interpreter/index.ts';
 import { loadTableEngine } from '../../../runtime/testing/load-rules.ts';
+import { compilePolicies } from '../../../compiler/index.ts';
+import { createTableMatcher } from '../../../runtime/tables/matcher.ts';
+import { readEventsSync } from '../../../runtime/sources/index.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const corpus = path.resolve(repoRoot, '../shared/corpus');
@@ -69,4 +72,35 @@ describe('interpreter vs table matcher on the corpus', async () => {
     expect(withMatches).toBeGreaterThan(50);
     expect(withMatches).toBeLessThan(events.length / 10);
   }, 180_000);
+
+  it.skipIf(!tables)('identical matches for every SigmaHQ Windows rule on every OTRF record, with routed tables and resumed scans', async () => {
+    const { policies } = await loadPolicies([path.join(corpus, 'sigma/rules/rules/windows')]);
+    const tm = createTableMatcher(compilePolicies(policies).compiled);
+    const interp = createInterpreter(policies);
+    const disagreements: string[] = [];
+    let events = 0;
+    let withMatches = 0;
+    for (const f of files(path.join(corpus, 'events/otrf'), '.json')) {
+      for (const batch of readEventsSync(f)) for (const { event: e } of batch) {
+        events++;
+        const a = interp.match(e);
+        const b = tm.match(e);
+        if (a.length) withMatches++;
+        if (JSON.stringify(a) !== JSON.stringify(b) && disagreements.length < 5) {
+          disagreements.push(`${e.type} ${JSON.stringify(e.fields).slice(0, 200)}: interp [${a.map((m) => m.ruleId)}] tables [${b.map((m) => m.ruleId)}]`);
+        }
+      }
+    }
+    expect(disagreements).toEqual([]);
+    expect(events).toBeGreaterThan(15_000);
+    expect(withMatches).toBeGreaterThan(100);
+    // WinEvent (every channel) was split by event id and channel; PowerShell's repeated
+    // ContextInfo was scanned from where it changed.
+    const { routedEvents, parts, prefixSkipped, keywordPrefixSkipped } = tm.fastPaths;
+    console.log(`corpus: ${events} events, ${withMatches} matched; routed ${routedEvents} events over ${parts} parts; prefix scans skipped ${prefixSkipped} + ${keywordPrefixSkipped} characters`);
+    expect(routedEvents).toBeGreaterThan(3_000);
+    expect(parts).toBeGreaterThan(10);
+    expect(prefixSkipped).toBeGreaterThan(1_000_000);
+    expect(keywordPrefixSkipped).toBeGreaterThan(1_000_000);
+  }, 300_000);
 });

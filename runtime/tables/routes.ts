@@ -1,0 +1,204 @@
+// Routes: one event type's table split by the value of a field that most of its rules pin
+// down. Windows logs share one type (WinEvent) across every channel, so without a split a
+// PowerShell event runs the field plans of Security, System and Application rules too (the
+// Application rule's Message test on every 8 KB pipeline-execution Message). A rule is routed
+// by field F when every way it can hold requires `F == v` for some v (case-insensitive string
+// equality, or numeric equality): an event whose F is none of a rule's values cannot match it,
+// so each value's part of the table holds its routed rules plus the rules F does not route.
+// The matcher builds a part on the first event that needs it, and may split it again by
+// another field (Channel, then EventID).
+
+import type { CompiledRule, EventTable, FieldTable, NExpr, Pred } from '../../compiler/ir.ts';
+import type { Scalar } from '../../policy/ast.ts';
+import { decodeProgram } from './programs.ts';
+import { asNumber, text } from './values.ts';
+
+/** Tables (and parts) with fewer rules are not split: a part costs a plan of its own. */
+const MIN_RULES = 64;
+/** A split whose rest keeps more than this share of the rules is not made. */
+const MAX_REST_SHARE = 0.5;
+/** A part with at least this share of the table's rules is the whole table. */
+const WHOLE_SHARE = 0.9;
+/** The rule list of a key that leads to the whole table. */
+export const WHOLE: readonly number[] = Object.freeze([]) as readonly number[];
+
+/** Route keys: `s:` + the lowercased text for string equality, `n:` + the number, and
+ *  ABSENT for no value (`not F exists`: Sigma's process_creation rules also hold on Security
+ *  4688 events and on events without Channel or EventID). */
+export type RouteKey = string;
+export const ABSENT: RouteKey = '-';
+
+export interface Route {
+  field: string;
+  lowerField: string;
+  numeric: boolean;
+  /** Key → the rules (table order) that can match an event with that key: its routed rules
+   *  and every unrouted one; WHOLE when that is nearly all of them. */
+  parts: Map<RouteKey, readonly number[]>;
+  /** The rules that can match an event whose key is none of the above (or WHOLE). */
+  rest: readonly number[];
+}
+
+/** The route key a predicate pins its field to, if it is a plain equality. */
+function predKey(p: Pred, numeric: boolean): RouteKey | null {
+  if (p.cased || p.sub !== undefined || p.part !== undefined || p.ref || p.flags) return null;
+  if (p.op !== 'str-eq' && p.op !== 'num-eq') return null;
+  const n = asNumber(p.value);
+  if (numeric) return n === undefined ? null : `n:${n}`;
+  // A numeric expected value compares numerically with numeric event values.
+  return n !== undefined || typeof p.value !== 'string' ? null : `s:${p.value.toLowerCase()}`;
+}
+
+/**
+ * The event's key for a route, or null when it cannot be decided by key (the caller then
+ * uses the whole table). String routes compare the value's text lowercased, as str-eq does
+ * against a non-numeric expected value; numeric routes need a numeric event value.
+ */
+export function eventKey(route: Route, v: Scalar | undefined): RouteKey | null {
+  if (v === undefined || v === null) return ABSENT;
+  if (!route.numeric) return `s:${text(v).toLowerCase()}`;
+  const n = asNumber(v);
+  return n === undefined ? null : `n:${n}`;
+}
+
+/** The keys a rule's expression requires of `field`, or null when it requires none. */
+function requiredKeys(e: NExpr, preds: readonly Pred[], field: string, numeric: boolean): Set<RouteKey> | null {
+  switch (e.t) {
+    case 'lit': {
+      const p = preds[e.p];
+      if (p.field !== field) return null;
+      if (e.neg) return p.op === 'exists' ? new Set([ABSENT]) : null;
+      const k = predKey(p, numeric);
+      return k === null ? null : new Set([k]);
+    }
+    case 'and': {
+      // Every conjunct must hold: any one's requirement is the rule's (the smallest is kept).
+      let best: Set<RouteKey> | null = null;
+      for (const a of e.a) {
+        const s = requiredKeys(a, preds, field, numeric);
+        if (s !== null && (best === null || s.size < best.size)) best = s;
+      }
+      return best;
+    }
+    case 'or': {
+      const all = new Set<RouteKey>();
+      for (const a of e.a) {
+        const s = requiredKeys(a, preds, field, numeric);
+        if (s === null) return null;
+        for (const k of s) all.add(k);
+      }
+      return all;
+    }
+    default:
+      return null;
+  }
+}
+
+/** Fields some rule pins with an equality, with whether the first such predicate is numeric. */
+function routeFields(ruleIds: readonly number[], rules: readonly CompiledRule[], preds: readonly Pred[], exclude: ReadonlySet<string>): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  for (const r of ruleIds) for (const op of rules[r].prog) {
+    if (op < 0 || (op & 1) === 1) continue;
+    const p = preds[op >> 1];
+    if (exclude.has(p.field) || out.has(p.field)) continue;
+    if (predKey(p, true) !== null) out.set(p.field, true);
+    else if (predKey(p, false) !== null) out.set(p.field, false);
+  }
+  return out;
+}
+
+/** The best split of a table's rules, or null when none is worth it. A split is worth what
+ *  it leaves out: the sum over its parts of the rules a part does not hold. */
+export function chooseRoute(t: EventTable, rules: readonly CompiledRule[], preds: readonly Pred[], exclude: ReadonlySet<string>): Route | null {
+  if (t.rules.length < MIN_RULES) return null;
+  const exprs = t.rules.map((r) => decodeProgram(rules[r].prog));
+  let best: Route | null = null;
+  let bestScore = 0;
+  for (const [field, numeric] of routeFields(t.rules, rules, preds, exclude)) {
+    const keys = exprs.map((e) => requiredKeys(e, preds, field, numeric));
+    const route = split(t.rules, keys, field, numeric);
+    // The rest serves every value no rule names (most ports, access masks, paths): when it
+    // keeps most rules, the split saves little and builds many plans.
+    if (route.rest === WHOLE || route.rest.length > t.rules.length * MAX_REST_SHARE) continue;
+    let score = 0;
+    for (const part of [route.rest, ...route.parts.values()]) if (part !== WHOLE) score += t.rules.length - part.length;
+    if (score > bestScore) {
+      best = route;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+function split(ruleIds: readonly number[], keys: readonly (Set<RouteKey> | null)[], field: string, numeric: boolean): Route {
+  const lists = new Map<RouteKey, number[]>();
+  const rest: number[] = [];
+  for (const ks of keys) if (ks !== null) for (const k of ks) lists.set(k, []);
+  ruleIds.forEach((r, i) => {
+    const ks = keys[i];
+    if (ks === null) {
+      rest.push(r);
+      for (const list of lists.values()) list.push(r);
+    } else for (const k of ks) lists.get(k)!.push(r);
+  });
+  // A part holding nearly every rule is not worth its own plan: such keys use the whole.
+  const parts = new Map<RouteKey, readonly number[]>();
+  for (const [k, list] of lists) parts.set(k, list.length >= ruleIds.length * WHOLE_SHARE ? WHOLE : list);
+  return { field, lowerField: field.toLowerCase(), numeric, parts, rest: rest.length >= ruleIds.length * WHOLE_SHARE ? WHOLE : rest };
+}
+
+/** The part of a table that the given rules need: their predicates' entries only. Its
+ *  `index` is left empty: parts share the whole table's (see the matcher's `member`). */
+export function restrictTable(t: EventTable, keep: readonly number[], rules: readonly CompiledRule[]): EventTable {
+  const kept = new Set(keep);
+  const used = new Set<number>();
+  for (const r of keep) for (const op of rules[r].prog) if (op >= 0) used.add(op >> 1);
+  const fields: [string, FieldTable][] = [];
+  for (const [name, ft] of t.fields) {
+    if (!pidsOf(ft).some((pid) => used.has(pid))) continue;
+    const r = restrictField(ft, used);
+    if (r !== null) fields.push([name, r]);
+  }
+  return {
+    rules: t.rules.filter((r) => kept.has(r)),
+    always: t.always.filter((r) => kept.has(r)),
+    index: [],
+    fields,
+    lazy: t.lazy.filter((pid) => used.has(pid)),
+  };
+}
+
+/** Every predicate id a field table mentions (computed once per table: a routed table's
+ *  parts each ask, and WinEvent's fields hold some 15,000 patterns). */
+const fieldPids = new WeakMap<FieldTable, number[]>();
+function pidsOf(ft: FieldTable): number[] {
+  let out = fieldPids.get(ft);
+  if (out === undefined) {
+    const all = new Set<number>(ft.direct);
+    for (const [, ps] of [...ft.exact, ...ft.exactCased, ...ft.numEq]) for (const pid of ps) all.add(pid);
+    for (const [, es] of ft.patterns) for (const [pid] of es) all.add(pid);
+    for (const [pid] of ft.regex) all.add(pid);
+    for (const rs of [ft.ranges.lt, ft.ranges.lte, ft.ranges.gt, ft.ranges.gte, ft.cidr]) for (const [, pid] of rs) all.add(pid);
+    fieldPids.set(ft, (out = [...all]));
+  }
+  return out;
+}
+
+function restrictField(ft: FieldTable, used: ReadonlySet<number>): FieldTable | null {
+  const ids = (xs: number[]) => xs.filter((pid) => used.has(pid));
+  const keyed = <K>(es: [K, number[]][]): [K, number[]][] => es.map(([k, ps]): [K, number[]] => [k, ids(ps)]).filter(([, ps]) => ps.length > 0);
+  const pairs = (es: [number, number][]) => es.filter(([, pid]) => used.has(pid));
+  const out: FieldTable = {
+    exact: keyed(ft.exact),
+    exactCased: keyed(ft.exactCased),
+    numEq: keyed(ft.numEq),
+    patterns: ft.patterns.map(([s, es]): [string, [number, number][]] => [s, es.filter(([pid]) => used.has(pid))]).filter(([, es]) => es.length > 0),
+    regex: ft.regex.filter(([pid]) => used.has(pid)),
+    ranges: { lt: pairs(ft.ranges.lt), lte: pairs(ft.ranges.lte), gt: pairs(ft.ranges.gt), gte: pairs(ft.ranges.gte) },
+    cidr: ft.cidr.filter(([, pid]) => used.has(pid)),
+    direct: ids(ft.direct),
+  };
+  const empty = !out.exact.length && !out.exactCased.length && !out.numEq.length && !out.patterns.length && !out.regex.length && !out.cidr.length && !out.direct.length
+    && !out.ranges.lt.length && !out.ranges.lte.length && !out.ranges.gt.length && !out.ranges.gte.length;
+  return empty ? null : out;
+}
