@@ -4,6 +4,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LunaEvent } from '../../../policy/ast.ts';
+import type { Matcher } from '../../../runtime/matcher.ts';
 import { loadPolicies } from '../../../policy/load.ts';
 import { flattenRecord, toLunaEvent } from '../../../runtime/events/classify.ts';
 import { createInterpreter } from '../../../runtime/interpreter/index.ts';
@@ -44,6 +45,23 @@ function corpusEvents(): LunaEvent[] {
   return out;
 }
 
+/** Both matchers on every event: the first few disagreements, and how many events matched. */
+function compare(events: Iterable<LunaEvent>, interp: Matcher, tables: Matcher): { disagreements: string[]; withMatches: number; events: number } {
+  const disagreements: string[] = [];
+  let withMatches = 0;
+  let n = 0;
+  for (const e of events) {
+    n++;
+    const a = interp.match(e);
+    const b = tables.match(e);
+    if (a.length) withMatches++;
+    if (JSON.stringify(a) !== JSON.stringify(b) && disagreements.length < 5) {
+      disagreements.push(`${e.type} ${JSON.stringify(e.fields).slice(0, 200)}: interp [${a.map((m) => m.ruleId)}] tables [${b.map((m) => m.ruleId)}]`);
+    }
+  }
+  return { disagreements, withMatches, events: n };
+}
+
 describe('interpreter vs table matcher on the corpus', async () => {
   const tables = await loadTableEngine();
   if (!tables) console.log('table matcher not in this build: corpus differential test has nothing to compare');
@@ -57,16 +75,7 @@ describe('interpreter vs table matcher on the corpus', async () => {
     const interp = createInterpreter(policies);
     const events = corpusEvents();
     expect(events.length).toBeGreaterThan(3_000);
-    const disagreements: string[] = [];
-    let withMatches = 0;
-    for (const e of events) {
-      const a = interp.match(e);
-      const b = matcher.match(e);
-      if (a.length) withMatches++;
-      if (JSON.stringify(a) !== JSON.stringify(b) && disagreements.length < 5) {
-        disagreements.push(`${e.type} ${JSON.stringify(e.fields).slice(0, 200)}: interp [${a.map((m) => m.ruleId)}] tables [${b.map((m) => m.ruleId)}]`);
-      }
-    }
+    const { disagreements, withMatches } = compare(events, interp, matcher);
     expect(disagreements).toEqual([]);
     // The comparison means something: dozens of events fire rules, most do not.
     expect(withMatches).toBeGreaterThan(50);
@@ -77,20 +86,8 @@ describe('interpreter vs table matcher on the corpus', async () => {
     const { policies } = await loadPolicies([path.join(corpus, 'sigma/rules/rules/windows')]);
     const tm = createTableMatcher(compilePolicies(policies).compiled);
     const interp = createInterpreter(policies);
-    const disagreements: string[] = [];
-    let events = 0;
-    let withMatches = 0;
-    for (const f of files(path.join(corpus, 'events/otrf'), '.json')) {
-      for (const batch of readEventsSync(f)) for (const { event: e } of batch) {
-        events++;
-        const a = interp.match(e);
-        const b = tm.match(e);
-        if (a.length) withMatches++;
-        if (JSON.stringify(a) !== JSON.stringify(b) && disagreements.length < 5) {
-          disagreements.push(`${e.type} ${JSON.stringify(e.fields).slice(0, 200)}: interp [${a.map((m) => m.ruleId)}] tables [${b.map((m) => m.ruleId)}]`);
-        }
-      }
-    }
+    const otrf = files(path.join(corpus, 'events/otrf'), '.json').flatMap((f) => [...readEventsSync(f)].flat().map((s) => s.event));
+    const { disagreements, withMatches, events } = compare(otrf, interp, tm);
     expect(disagreements).toEqual([]);
     expect(events).toBeGreaterThan(15_000);
     expect(withMatches).toBeGreaterThan(100);
