@@ -137,7 +137,7 @@ interface TablePlan {
   source: EventTable;
   /** Index keys of the whole table: a part defers only what the whole table defers, so the
    *  rule programs' fast reads (slowPid) stay valid for every part. */
-  keys: ReadonlySet<number>;
+  indexKeys: ReadonlySet<number>;
   routedBy: ReadonlySet<string>;
 }
 
@@ -233,7 +233,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
       fields, byLower, byKey: new Map(), always: t.always, alwaysGate: t.always.map((r) => keywordGate(rules[r], kwGroupOf)), index, member, deferredPlans, deferredOf, deferredAt: new Uint32Array(deferredPlans.length),
       askedAt: new Uint32Array(deferredPlans.length), asked: new Uint8Array(deferredPlans.length), lowerAt: new Uint32Array(deferredPlans.length), lower: deferredPlans.map(() => ''),
       kwGroupOf, kwGroups,
-      route: chooseRoute(t, rules, preds, routedBy), parts: new Map(), byValue: new Map(), source: t, keys: isKey, routedBy,
+      route: chooseRoute(t, rules, preds, routedBy), parts: new Map(), byValue: new Map(), source: t, indexKeys: isKey, routedBy,
     };
     allPlans.push(plan);
     return plan;
@@ -653,7 +653,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
       const built = plan.parts.get(at);
       if (built !== undefined) part = built;
       else {
-        part = buildPlan(restrictTable(plan.source, list, rules), plan.keys, new Set([...plan.routedBy, route.field]), plan);
+        part = buildPlan(restrictTable(plan.source, list, rules), plan.indexKeys, new Set([...plan.routedBy, route.field]), plan);
         plan.parts.set(at, part);
         gates.parts++;
       }

@@ -3,10 +3,10 @@
 // PowerShell event runs the field plans of Security, System and Application rules too (the
 // Application rule's Message test on every 8 KB pipeline-execution Message). A rule is routed
 // by field F when every way it can hold requires `F == v` for some v (case-insensitive string
-// equality, or numeric equality): an event whose F is none of a rule's values cannot match it,
-// so each value's part of the table holds its routed rules plus the rules F does not route.
-// The matcher builds a part on the first event that needs it, and may split it again by
-// another field (Channel, then EventID).
+// equality, or numeric equality) or `not F exists`: an event whose F is none of a rule's
+// values cannot match it, so each value's part of the table holds its routed rules plus the
+// rules F does not route. The matcher builds a part on the first event that needs it, and may
+// split it again by another field (WinEvent: EventID, then Channel).
 
 import type { CompiledRule, EventTable, FieldTable, NExpr, Pred } from '../../compiler/ir.ts';
 import type { Scalar } from '../../policy/ast.ts';
@@ -67,7 +67,7 @@ function requiredKeys(e: NExpr, preds: readonly Pred[], field: string, numeric: 
     case 'lit': {
       const p = preds[e.p];
       if (p.field !== field) return null;
-      if (e.neg) return p.op === 'exists' ? new Set([ABSENT]) : null;
+      if (e.neg) return p.op === 'exists' && p.part === undefined && p.sub === undefined ? new Set([ABSENT]) : null;
       const k = predKey(p, numeric);
       return k === null ? null : new Set([k]);
     }
