@@ -4,18 +4,9 @@
 // safe XML parser (no DTDs, no external entities).
 
 import { parseXml, type XmlElement } from '../../policy/import/xml/parse.ts';
+import { addRepeated as add } from './repeated.ts';
 
 type Obj = Record<string, unknown>;
-
-function add(obj: Obj, key: string, value: unknown): void {
-  if (!(key in obj)) obj[key] = value;
-  else if (Array.isArray(obj[key]) && (obj[key] as { __multi?: boolean }).__multi) (obj[key] as unknown[]).push(value);
-  else {
-    const arr = [obj[key], value];
-    Object.defineProperty(arr, '__multi', { value: true, enumerable: false });
-    obj[key] = arr;
-  }
-}
 
 /** One element in evtx_dump's JSON shape (see evtx/binxml.ts renderElem). */
 export function elementValue(el: XmlElement, skipAttr?: string): unknown {

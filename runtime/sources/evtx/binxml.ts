@@ -8,6 +8,7 @@
 
 import { compileFlat, emitFlat, type FlatPlan, type FlatRecord } from './flat.ts';
 import { decodeArray, decodeScalar, fixedSize, utf16, VT_BINXML, VT_NULL, type EvtxValue } from './values.ts';
+import { addRepeated } from '../repeated.ts';
 
 export class BinXmlError extends Error {
   readonly offset: number;
@@ -236,7 +237,7 @@ export class ChunkContext {
   renderRecord(p: number, end: number): Record<string, unknown> {
     const entries = this.renderFragment(p, end, 0);
     const out: Record<string, unknown> = {};
-    for (const [k, v] of entries) addChild(out, k, v);
+    for (const [k, v] of entries) addRepeated(out, k, v);
     return out;
   }
 
@@ -412,17 +413,6 @@ function appendText(a: unknown, b: unknown): unknown {
   return sa + sb;
 }
 
-function addChild(obj: Record<string, unknown>, key: string, value: unknown): void {
-  if (!(key in obj)) { obj[key] = value; return; }
-  const prev = obj[key];
-  if (Array.isArray(prev) && (prev as { __multi?: true }).__multi) prev.push(value);
-  else {
-    const arr = [prev, value] as unknown[] & { __multi?: true };
-    Object.defineProperty(arr, '__multi', { value: true, enumerable: false });
-    obj[key] = arr;
-  }
-}
-
 function renderParts(parts: Part[], vals: unknown[]): unknown {
   if (parts.length === 1) {
     const p = parts[0];
@@ -461,19 +451,19 @@ function renderElem(el: Elem, vals: unknown[]): unknown {
       if (v === null || v === undefined) continue;
       if (v instanceof Nested) {
         obj ??= {};
-        for (const [k, x] of v.entries) addChild(obj, k, x);
+        for (const [k, x] of v.entries) addRepeated(obj, k, x);
       } else text = appendText(text, v);
       continue;
     }
     obj ??= {};
     const value = renderElem(c, vals);
     if (fast) obj[c.key!] = value;
-    else if (c.key !== undefined) addChild(obj, c.key, value);
+    else if (c.key !== undefined) addRepeated(obj, c.key, value);
     else {
       // Data whose Name is a substitution: the key is only known now.
       const nameAttr = c.attrs.find((a) => a.name === 'Name');
       const key = nameAttr ? renderParts(nameAttr.parts, vals) : null;
-      addChild(obj, typeof key === 'string' && key !== '' ? key : 'Data', value);
+      addRepeated(obj, typeof key === 'string' && key !== '' ? key : 'Data', value);
     }
   }
   if (obj === null) {

@@ -12,6 +12,7 @@ import { readEvtxFile } from '../../../runtime/sources/evtx/reader.ts';
 import { listLogFiles } from '../../../runtime/sources/list-files.ts';
 import type { Diagnostic } from '../../../policy/diagnostics.ts';
 import { evtxRoot, MULTI_CHUNK } from './corpus.ts';
+import { lenientEventXml, xmlToObject } from '../../../runtime/sources/xml-event.ts';
 
 // (CR as &#13;: an XML parser turns raw CR LF into LF.)
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r/g, '&#13;');
@@ -101,5 +102,18 @@ describe('event XML files', () => {
     const found = listLogFiles([dir]).map((f) => f.slice(dir.length + 1));
     expect(found).toContain('broken.xml');
     expect(found).not.toContain('sysmon-config.xml');
+  });
+
+  it('event data named like Object.prototype members (toString, constructor, __proto__) are plain fields', () => {
+    const data = '<Data Name="toString">a</Data><Data Name="constructor">b</Data><Data Name="__proto__">c</Data><Data Name="x">1</Data><Data Name="x">2</Data>';
+    const want = { toString: 'a', constructor: 'b', ['__proto__']: 'c', x: ['1', '2'] };
+    const [root, value] = xmlToObject(`<Event><System><EventID>1</EventID></System><EventData>${data}</EventData></Event>`)!;
+    expect(root).toBe('Event');
+    const ed = (value as { EventData: Record<string, unknown> }).EventData;
+    expect(Object.keys(ed)).toEqual(Object.keys(want));
+    expect(Object.entries(ed)).toEqual(Object.entries(want));
+    // Cut short (as syslog truncates): the lenient reader gives the same fields.
+    const lenient = lenientEventXml(`<Event><System><EventID>1</EventID></System><EventData>${data}<Data Name="y">cut`)!;
+    expect(Object.entries(lenient.EventData as object)).toEqual([...Object.entries(want), ['y', 'cut']]);
   });
 });
