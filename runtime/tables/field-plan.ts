@@ -225,7 +225,11 @@ function directLiteral(p: Pred): string {
 /** Pattern sets up to this size are searched with indexOf instead of an automaton. */
 const SMALL_SET = 4;
 
-export function buildAutomata(plan: FieldPlan): void {
+/** Automata by pattern list: tables and their parts often hold the same list for a field
+ *  (ProcessCreate and WinEvent's Security 4688 copies of the process_creation rules). */
+export type AutomatonCache = Map<string, AhoCorasick>;
+
+export function buildAutomata(plan: FieldPlan, cache: AutomatonCache): void {
   const sorted = plan.pending!;
   plan.pending = null;
   // ASCII-only patterns in one automaton (small alphabet, dense rows), the others apart; a
@@ -238,7 +242,12 @@ export function buildAutomata(plan: FieldPlan): void {
       pats.push(text);
       entries.push(Int32Array.from(es));
     }
-    if (pats.length > SMALL_SET) plan.acs.push({ ac: new AhoCorasick(pats), entries, resume: null });
+    if (pats.length > SMALL_SET) {
+      const key = pats.join('\u0000');
+      let ac = cache.get(key);
+      if (ac === undefined) cache.set(key, (ac = new AhoCorasick(pats)));
+      plan.acs.push({ ac, entries, resume: null });
+    }
     else if (pats.length) (plan.small ??= []).push(...pats.map((text, i) => ({ text, entries: entries[i] })));
   }
 }

@@ -16,7 +16,7 @@ import { parseIpBytes, asNumber, safeRegExp } from './values.ts';
 import { buildRuleEval, type Bits, type RuleEval } from './programs.ts';
 import { findAroundAnchors } from './anchors.ts';
 import { ShapeCache, type EventShape } from './event-shapes.ts';
-import { buildAutomata, NO_PIDS, prepare, sourcePids, stub, upper, MEMO_SIZE, type FieldPlan } from './field-plan.ts';
+import { buildAutomata, NO_PIDS, prepare, sourcePids, stub, upper, MEMO_SIZE, type AutomatonCache, type FieldPlan } from './field-plan.ts';
 import { buildKeywordGroups, keywordGate, type KeywordGroup } from './keyword-groups.ts';
 import { PrefixScan, PREFIX_MIN, sharedPrefix } from './prefix-scan.ts';
 import { chooseRoute, eventKey, restrictTable, WHOLE, type Route, type RouteKey } from './routes.ts';
@@ -196,6 +196,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   /** Every plan built so far (whole tables and their parts), for the epoch wrap-around. */
   const allPlans: TablePlan[] = [];
   const kwCache = new Map<string, KeywordGroup>();
+  const automata: AutomatonCache = new Map();
   let maxFields = 0;
   const gates: FastPathCounters = { gatedRegexes: 0, gatedDirect: 0, gateRuns: 0, keywordScans: 0, keywordValues: 0, keywordAutomaton: 0, keywordShort: 0, smallSetRuns: 0, deferredFields: 0, deferredRuns: 0, promoted: 0, keywordLocal: 0, keywordRepeats: 0, directRuns: 0, memoHits: 0, routedEvents: 0, parts: 0, prefixSkipped: 0, keywordPrefixSkipped: 0 };
   const buildPlan = (t: EventTable, isKey: ReadonlySet<number>, routedBy: ReadonlySet<string>, whole?: TablePlan): TablePlan => {
@@ -547,7 +548,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
         for (const pid of f.rangePids) if (compareGeneral(preds[pid].op, v, preds[pid].value, !!preds[pid].cased, undefined, false, lower)) fire(pid);
       }
     }
-    if (f.pending !== null) buildAutomata(f);
+    if (f.pending !== null) buildAutomata(f, automata);
     if (f.small !== null) {
       const text = (lower ??= s.toLowerCase());
       curText = s;
