@@ -109,10 +109,13 @@ describe.skipIf(!!skip)('luna agent lifecycle', () => {
     expect(results.every(Boolean)).toBe(true);
     // no denied exec ever ran
     expect(readdirSync(scope.dir).filter((f) => f.startsWith('m-r-'))).toEqual([]);
-    await until(() => new Set(records.filter((x) => x.Event === 'ProcessCreate' && luna(x).matches.some((m) => m.id === 'MARK-1')).map((x) => x.CommandLine)).size >= N, 5000);
-    const marks = new Set(records.filter((x) => x.Event === 'ProcessCreate' && luna(x).matches.some((m) => m.id === 'MARK-1')).map((x) => x.CommandLine));
-    expect(marks.size).toBe(N);
-    expect(records.filter((x) => x.Event === 'ProcessCreate' && luna(x).blocked).length).toBe(N);
+    // Each round execs the marker, then the denied binary: wait for both kinds of record (the
+    // last denied exec's record arrives after the last marker's).
+    const markRecords = () => new Set(records.filter((x) => x.Event === 'ProcessCreate' && luna(x).matches.some((m) => m.id === 'MARK-1')).map((x) => x.CommandLine));
+    const blockedRecords = () => records.filter((x) => x.Event === 'ProcessCreate' && luna(x).blocked);
+    await until(() => markRecords().size >= N && blockedRecords().length >= N, 5000);
+    expect(markRecords().size).toBe(N);
+    expect(blockedRecords().length).toBe(N);
     const st = agent.status();
     expect(Object.values(st.driver!.lost).reduce((a, b) => a + b, 0)).toBe(0);
     // both generations were used
