@@ -96,14 +96,22 @@ export function stub(name: string, src: FieldTable, part: FieldPlan['part'], key
   };
 }
 
-/** The table's scanning entries for the given predicates only. */
-function scanningOnly(t: FieldTable, only: Set<number>): FieldTable {
-  const patterns: FieldTable['patterns'] = [];
-  for (const [text, es] of t.patterns) {
-    const kept = es.filter(([pid]) => only.has(pid));
-    if (kept.length) patterns.push([text, kept]);
-  }
-  return { ...t, patterns, regex: t.regex.filter(([pid]) => only.has(pid)), direct: t.direct.filter((pid) => only.has(pid)) };
+/** A field table with the entries of the given predicates only (a deferred twin's key
+ *  scans, a routed part's fields). */
+export function restrictField(ft: FieldTable, only: ReadonlySet<number>): FieldTable {
+  const ids = (xs: number[]) => xs.filter((pid) => only.has(pid));
+  const keyed = <K>(es: [K, number[]][]): [K, number[]][] => es.map(([k, ps]): [K, number[]] => [k, ids(ps)]).filter(([, ps]) => ps.length > 0);
+  const pairs = (es: [number, number][]) => es.filter(([, pid]) => only.has(pid));
+  return {
+    exact: keyed(ft.exact),
+    exactCased: keyed(ft.exactCased),
+    numEq: keyed(ft.numEq),
+    patterns: ft.patterns.map(([s, es]): [string, [number, number][]] => [s, es.filter(([pid]) => only.has(pid))]).filter(([, es]) => es.length > 0),
+    regex: ft.regex.filter(([pid]) => only.has(pid)),
+    ranges: { lt: pairs(ft.ranges.lt), lte: pairs(ft.ranges.lte), gt: pairs(ft.ranges.gt), gte: pairs(ft.ranges.gte) },
+    cidr: ft.cidr.filter(([, pid]) => only.has(pid)),
+    direct: ids(ft.direct),
+  };
 }
 
 /** Fill a stub in place with the structures of its part (only those: a deferred scanning
@@ -113,7 +121,7 @@ export function prepare(f: FieldPlan, preds: Pred[], counters: BuildCounters): v
   f.src = null;
   if (f.part !== 'scan') Object.assign(f, lookups(t, preds));
   if (f.part !== 'lookups') Object.assign(f, scanning(t, preds, counters));
-  else if (f.keys !== null) Object.assign(f, scanning(scanningOnly(t, f.keys), preds, counters));
+  else if (f.keys !== null) Object.assign(f, scanning(restrictField(t, f.keys), preds, counters));
 }
 
 function mapOf<K>(entries: [K, number[]][]): Map<K, number[]> | null {

@@ -11,6 +11,7 @@
 import type { CompiledRule, EventTable, FieldTable, NExpr, Pred } from '../../compiler/ir.ts';
 import type { Scalar } from '../../policy/ast.ts';
 import { decodeProgram } from './programs.ts';
+import { restrictField } from './field-plan.ts';
 import { asNumber, text } from './values.ts';
 
 /** Tables (and parts) with fewer rules are not split: a part costs a plan of its own. */
@@ -155,9 +156,7 @@ export function restrictTable(t: EventTable, keep: readonly number[], rules: rea
   for (const r of keep) for (const op of rules[r].prog) if (op >= 0) used.add(op >> 1);
   const fields: [string, FieldTable][] = [];
   for (const [name, ft] of t.fields) {
-    if (!pidsOf(ft).some((pid) => used.has(pid))) continue;
-    const r = restrictField(ft, used);
-    if (r !== null) fields.push([name, r]);
+    if (pidsOf(ft).some((pid) => used.has(pid))) fields.push([name, restrictField(ft, used)]);
   }
   return {
     rules: t.rules.filter((r) => kept.has(r)),
@@ -182,23 +181,4 @@ function pidsOf(ft: FieldTable): number[] {
     fieldPids.set(ft, (out = [...all]));
   }
   return out;
-}
-
-function restrictField(ft: FieldTable, used: ReadonlySet<number>): FieldTable | null {
-  const ids = (xs: number[]) => xs.filter((pid) => used.has(pid));
-  const keyed = <K>(es: [K, number[]][]): [K, number[]][] => es.map(([k, ps]): [K, number[]] => [k, ids(ps)]).filter(([, ps]) => ps.length > 0);
-  const pairs = (es: [number, number][]) => es.filter(([, pid]) => used.has(pid));
-  const out: FieldTable = {
-    exact: keyed(ft.exact),
-    exactCased: keyed(ft.exactCased),
-    numEq: keyed(ft.numEq),
-    patterns: ft.patterns.map(([s, es]): [string, [number, number][]] => [s, es.filter(([pid]) => used.has(pid))]).filter(([, es]) => es.length > 0),
-    regex: ft.regex.filter(([pid]) => used.has(pid)),
-    ranges: { lt: pairs(ft.ranges.lt), lte: pairs(ft.ranges.lte), gt: pairs(ft.ranges.gt), gte: pairs(ft.ranges.gte) },
-    cidr: ft.cidr.filter(([, pid]) => used.has(pid)),
-    direct: ids(ft.direct),
-  };
-  const empty = !out.exact.length && !out.exactCased.length && !out.numEq.length && !out.patterns.length && !out.regex.length && !out.cidr.length && !out.direct.length
-    && !out.ranges.lt.length && !out.ranges.lte.length && !out.ranges.gt.length && !out.ranges.gte.length;
-  return empty ? null : out;
 }
