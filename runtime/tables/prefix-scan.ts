@@ -17,7 +17,8 @@ type Hit = (pattern: number, start: number, end: number) => void;
 
 export class PrefixScan {
   private prev = '';
-  /** states[k]: the automaton's state after prev's first k * STEP characters (when kept). */
+  /** states[k]: the automaton's state after prev's first k * STEP characters (when kept;
+   *  states[0], never written, is the root). */
   private states = new Int32Array(64);
   private kept = 0;
   /** prev's occurrences in scan order: pattern, start, end. */
@@ -48,16 +49,16 @@ export class PrefixScan {
   /** Reports every occurrence in text, as AhoCorasick.search does; returns how many of its
    *  characters were not scanned again. */
   search(text: string, hit: Hit): number {
-    const shared = sharedChunks(this.prev, text);
+    const shared = sharedPrefix(this.prev, text);
     this.prev = text;
-    if (shared * STEP < MIN_SHARED) {
+    if (shared === 0) {
       // Not (or no longer) repeating: a plain scan, and nothing kept.
       this.kept = 0;
       this.ac.search(text, hit);
       return 0;
     }
     // Resume from the last kept state within the shared prefix; replay what ended before it.
-    const from = Math.max(0, Math.min(shared, this.kept - 1));
+    const from = Math.max(0, Math.min(shared / STEP, this.kept - 1));
     let k = 0;
     const limit = from * STEP;
     const hs = this.hits;
@@ -70,8 +71,7 @@ export class PrefixScan {
       grown.set(this.states);
       this.states = grown;
     }
-    let st = from > 0 ? this.states[from] : 0;
-    this.states[0] = 0;
+    let st = this.states[from]; // states[0] is the root, 0
     for (let j = from; j < pieces; j++) {
       this.offset = j * STEP;
       st = this.ac.searchFrom(text.substring(j * STEP, (j + 1) * STEP), st, this.record);
