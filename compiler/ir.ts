@@ -95,6 +95,8 @@ export interface CompiledRule {
   level?: Level;
   author?: string;
   ruleName?: string;
+  /** The rule's tags (absent when it has none). */
+  tags?: string[];
   actions: Action[];
   on: string[];
   enabled: boolean;

@@ -51,6 +51,8 @@ export function programsStage(ctx: CompileContext): void {
       ...(r.level ? { level: r.level } : {}),
       ...(r.author ? { author: r.author } : {}),
       ...(r.ruleName ? { ruleName: r.ruleName } : {}),
+      // Hunts filter detections by tag (--tag), from a bundle too.
+      ...(r.tags.length ? { tags: [...r.tags] } : {}),
       actions: r.actions, on: [...r.on], enabled: r.enabled, policy: w.policy,
       dnf: terms, prog,
       fallback: prog.some((op) => op >= 0 && ['fieldref', 'timepart', 'keyword'].includes(ctx.predicates[op >> 1].op)),
