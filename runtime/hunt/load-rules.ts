@@ -24,8 +24,10 @@ export interface HuntRules {
   rules: Map<string, RuleInfo>;
   diagnostics: Diagnostic[];
   fidelity: FidelityEntry[];
-  /** A loaded bundle's matcher, when --rules named a bundle. */
+  /** A loaded bundle's matcher and compiled tables (which hunt workers build theirs from),
+   *  when --rules named a bundle. */
   bundleMatcher?: Matcher;
+  bundleCompiled?: unknown;
 }
 
 export interface RuleLoadOptions {
@@ -53,6 +55,7 @@ export async function loadHuntRules(paths: string[], opts: RuleLoadOptions = {})
       const loaded = (await tables.loadBundle(p)) as unknown as { matcher?: Matcher; compiled?: { rules: RuleInfo[]; correlations?: CorrelationDecl[] } };
       if (!loaded.compiled) throw new Error(`${p}: bundle has no compiled tables`);
       out.bundleMatcher = loaded.matcher ?? tables.createTableMatcher(loaded.compiled as never);
+      out.bundleCompiled = loaded.compiled;
       for (const r of loaded.compiled.rules) out.rules.set(r.id, { id: r.id, title: r.title, level: r.level, author: r.author, tags: r.tags ?? [] });
       out.correlations.push(...(loaded.compiled.correlations ?? []));
       continue;
@@ -125,7 +128,7 @@ export async function createMatcher(
 ): Promise<{ matcher: Matcher; kind: 'tables' | 'interpreter' | 'bundle'; diagnostics: Diagnostic[]; compiled?: unknown }> {
   if (rules.bundleMatcher) {
     if (rules.policies.length) throw new Error('--rules: give either a bundle or policy/Sigma files, not both');
-    return { matcher: rules.bundleMatcher, kind: 'bundle', diagnostics: [] };
+    return { matcher: rules.bundleMatcher, kind: 'bundle', diagnostics: [], compiled: rules.bundleCompiled };
   }
   if (kind !== 'interpreter') {
     try {

@@ -119,11 +119,15 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
 
   const files = listLogFiles(opts.logs, { onDiagnostic: (d) => diagnostics.push(d) });
   let events = 0;
-  const workers = opts.pool?.size ?? Math.max(1, Math.floor(opts.workers ?? 1));
-  // Workers build their own matcher from the compiled tables before the clock starts.
-  const pool = opts.pool ?? (workers > 1 && m.kind !== 'bundle'
-    ? await HuntPool.start(workers, { kind: m.kind as 'tables' | 'interpreter', compiled: m.kind === 'tables' ? m.compiled : undefined, policies: m.kind === 'interpreter' ? rules.policies : undefined, needFields: [...needFields] })
+  const asked = opts.pool?.size ?? Math.max(1, Math.floor(opts.workers ?? 1));
+  // Workers build their own matcher from the compiled tables (a bundle's included) before the
+  // clock starts.
+  const pool = opts.pool ?? (asked > 1
+    ? await HuntPool.start(asked, m.kind === 'interpreter'
+      ? { kind: 'interpreter', policies: rules.policies, needFields: [...needFields] }
+      : { kind: 'tables', compiled: m.compiled, needFields: [...needFields] })
     : undefined);
+  const workers = pool?.size ?? 1;
   const loadSeconds = (performance.now() - t0) / 1000;
   const t1 = performance.now();
   const take = (r: ScanResult) => {

@@ -86,6 +86,16 @@ describe('luna hunt', () => {
     expect(one.out.length).toBe(40 * 10);
     expect(two.summary.workers).toBe(2);
     expect(two.out).toEqual(one.out);
+    // A compiled bundle's tables go to the workers too (they were once scanned on the main
+    // thread alone while the summary claimed two workers).
+    const bundle = join(mkdtempSync(join(tmpdir(), 'luna-hunt-bundle-')), 'examples.lbundle');
+    const compiled = run(['compile', examples, '-o', bundle]);
+    expect(compiled.status, compiled.stderr).toBe(0);
+    const fromBundle = await hunt([bundle], [ndjson], { workers: 2 });
+    expect(fromBundle.summary.matcher).toBe('bundle');
+    expect(fromBundle.summary.workers).toBe(2);
+    expect(fromBundle.out).toEqual(one.out);
+    expect((await hunt([bundle], [ndjson], { workers: 1 })).summary.workers).toBe(1);
   });
 
   it('implements the spec\'s chained correlation example on events written for it', async () => {
