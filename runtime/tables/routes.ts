@@ -62,70 +62,96 @@ export function eventKey(route: Route, v: Scalar | undefined): RouteKey | null {
   return n === undefined ? null : `n:${n}`;
 }
 
-/** The keys a rule's expression requires of `field`, or null when it requires none. */
-function requiredKeys(e: NExpr, preds: readonly Pred[], field: string, numeric: boolean): Set<RouteKey> | null {
-  switch (e.t) {
-    case 'lit': {
-      const p = preds[e.p];
-      if (p.field !== field) return null;
-      if (e.neg) return p.op === 'exists' && p.part === undefined && p.sub === undefined ? new Set([ABSENT]) : null;
-      const k = predKey(p, numeric);
-      return k === null ? null : new Set([k]);
-    }
-    case 'and': {
-      // Every conjunct must hold: any one's requirement is the rule's (the smallest is kept).
-      let best: Set<RouteKey> | null = null;
-      for (const a of e.a) {
-        const s = requiredKeys(a, preds, field, numeric);
-        if (s !== null && (best === null || s.size < best.size)) best = s;
-      }
-      return best;
-    }
-    case 'or': {
-      const all = new Set<RouteKey>();
-      for (const a of e.a) {
-        const s = requiredKeys(a, preds, field, numeric);
-        if (s === null) return null;
-        for (const k of s) all.add(k);
-      }
-      return all;
-    }
-    default:
-      return null;
-  }
-}
+/** Per field a rule pins: the keys every way it can hold requires, with the field's values
+ *  read as text and as numbers (null: that reading pins nothing). */
+type Pins = Map<string, [Set<RouteKey> | null, Set<RouteKey> | null]>;
 
-/** Fields some rule pins with an equality, with whether the first such predicate is numeric. */
-function routeFields(ruleIds: readonly number[], rules: readonly CompiledRule[], preds: readonly Pred[], exclude: ReadonlySet<string>): Map<string, boolean> {
-  const out = new Map<string, boolean>();
-  for (const r of ruleIds) for (const op of rules[r].prog) {
-    if (op < 0 || (op & 1) === 1) continue;
-    const p = preds[op >> 1];
-    if (exclude.has(p.field) || out.has(p.field)) continue;
-    if (predKey(p, true) !== null) out.set(p.field, true);
-    else if (predKey(p, false) !== null) out.set(p.field, false);
-  }
+/** A rule's pins, worked out in one walk for all fields and kept (a routed table's parts ask
+ *  again for their rules; WinEvent holds some 2,000 rules over a hundred pinned fields). */
+const pinsCache = new WeakMap<CompiledRule, Pins>();
+function pinsOf(rule: CompiledRule, preds: readonly Pred[]): Pins {
+  let out = pinsCache.get(rule);
+  if (out === undefined) pinsCache.set(rule, (out = pins(decodeProgram(rule.prog), preds)));
   return out;
 }
 
+const smaller = (a: Set<RouteKey> | null, b: Set<RouteKey> | null) => (a === null ? b : b === null || b.size >= a.size ? a : b);
+const union = (a: Set<RouteKey> | null, b: Set<RouteKey> | null) => (a === null || b === null ? null : new Set([...a, ...b]));
+
+function pins(e: NExpr, preds: readonly Pred[]): Pins {
+  const out: Pins = new Map();
+  switch (e.t) {
+    case 'lit': {
+      const p = preds[e.p];
+      if (e.neg) {
+        if (p.op === 'exists' && p.part === undefined && p.sub === undefined) out.set(p.field, [new Set([ABSENT]), new Set([ABSENT])]);
+        return out;
+      }
+      const s = predKey(p, false);
+      const n = predKey(p, true);
+      if (s !== null || n !== null) out.set(p.field, [s === null ? null : new Set([s]), n === null ? null : new Set([n])]);
+      return out;
+    }
+    case 'and':
+      // Every conjunct must hold: any one's requirement is the rule's (the smallest is kept).
+      for (const a of e.a) {
+        for (const [f, [s, n]] of pins(a, preds)) {
+          const cur = out.get(f);
+          out.set(f, cur === undefined ? [s, n] : [smaller(cur[0], s), smaller(cur[1], n)]);
+        }
+      }
+      return out;
+    case 'or': {
+      // Some disjunct holds: a field is pinned when every disjunct pins it (to any of theirs).
+      e.a.forEach((a, i) => {
+        const m = pins(a, preds);
+        if (i === 0) for (const [f, v] of m) out.set(f, v);
+        else for (const [f, [s, n]] of out) {
+          const o = m.get(f);
+          const both: [Set<RouteKey> | null, Set<RouteKey> | null] = o === undefined ? [null, null] : [union(s, o[0]), union(n, o[1])];
+          if (both[0] === null && both[1] === null) out.delete(f);
+          else out.set(f, both);
+        }
+      });
+      return out;
+    }
+    default:
+      return out;
+  }
+}
+
 /** The best split of a table's rules, or null when none is worth it. A split is worth what
- *  it leaves out: the sum over its parts of the rules a part does not hold. */
+ *  it leaves out: the sum over its parts of the rules a part does not hold. Each pinned
+ *  field is tried with its values read as text and as numbers. */
 export function chooseRoute(t: EventTable, rules: readonly CompiledRule[], preds: readonly Pred[], exclude: ReadonlySet<string>): Route | null {
   if (t.rules.length < MIN_RULES) return null;
-  const exprs = t.rules.map((r) => decodeProgram(rules[r].prog));
+  const all = t.rules.map((r) => pinsOf(rules[r], preds));
+  // Rules each (field, reading) pins: the others make up the rest, which must stay small.
+  const pinned = new Map<string, [number, number]>();
+  for (const m of all) {
+    for (const [f, [s, n]] of m) {
+      if (exclude.has(f)) continue;
+      const c = pinned.get(f) ?? [0, 0];
+      if (s !== null) c[0]++;
+      if (n !== null) c[1]++;
+      pinned.set(f, c);
+    }
+  }
   let best: Route | null = null;
   let bestScore = 0;
-  for (const [field, numeric] of routeFields(t.rules, rules, preds, exclude)) {
-    const keys = exprs.map((e) => requiredKeys(e, preds, field, numeric));
-    const route = split(t.rules, keys, field, numeric);
-    // The rest serves every value no rule names (most ports, access masks, paths): when it
-    // keeps most rules, the split saves little and builds many plans.
-    if (route.rest === WHOLE || route.rest.length > t.rules.length * MAX_REST_SHARE) continue;
-    let score = 0;
-    for (const part of [route.rest, ...route.parts.values()]) if (part !== WHOLE) score += t.rules.length - part.length;
-    if (score > bestScore) {
-      best = route;
-      bestScore = score;
+  for (const [field, counts] of pinned) {
+    for (const numeric of [false, true]) {
+      // The rest serves every value no rule names (most ports, access masks, paths): when it
+      // keeps most rules, the split saves little and builds many plans.
+      if (t.rules.length - counts[numeric ? 1 : 0] > t.rules.length * MAX_REST_SHARE) continue;
+      const route = split(t.rules, all.map((m) => m.get(field)?.[numeric ? 1 : 0] ?? null), field, numeric);
+      if (route.rest === WHOLE) continue;
+      let score = 0;
+      for (const part of [route.rest, ...route.parts.values()]) if (part !== WHOLE) score += t.rules.length - part.length;
+      if (score > bestScore) {
+        best = route;
+        bestScore = score;
+      }
     }
   }
   return best;
