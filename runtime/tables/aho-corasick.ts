@@ -31,75 +31,93 @@ export class AhoCorasick {
   private readonly lengths: Int32Array;
 
   constructor(patterns: readonly string[], denseCells = DENSE_CELLS) {
-    this.patternCount = patterns.length;
-    this.lengths = Int32Array.from(patterns, (p) => p.length);
+    const np = patterns.length;
+    this.patternCount = np;
+    this.lengths = new Int32Array(np);
     this.ascii = new Uint16Array(128);
     this.wide = new Map();
     // 1. Alphabet: one column per distinct code unit in the patterns (0 = anything else).
     let cols = 1;
-    for (const p of patterns) for (let i = 0; i < p.length; i++) {
-      const code = p.charCodeAt(i);
-      if (code < 128) {
-        if (this.ascii[code] === 0) this.ascii[code] = cols++;
-      } else if (!this.wide.has(code)) this.wide.set(code, cols++);
+    let total = 1;
+    let maxLen = 0;
+    for (let pid = 0; pid < np; pid++) {
+      const p = patterns[pid];
+      this.lengths[pid] = p.length;
+      total += p.length;
+      if (p.length > maxLen) maxLen = p.length;
+      for (let i = 0; i < p.length; i++) {
+        const code = p.charCodeAt(i);
+        if (code < 128) {
+          if (this.ascii[code] === 0) this.ascii[code] = cols++;
+        } else if (!this.wide.has(code)) this.wide.set(code, cols++);
+      }
     }
     this.asciiFolded = this.ascii.slice();
     for (let c = 65; c <= 90; c++) this.asciiFolded[c] = this.ascii[c + 32];
-    const colOf = (code: number): number => (code < 128 ? this.ascii[code] : this.wide.get(code)!);
     this.width = cols;
-    // 2. Trie in flat arrays: an integer hash of edges keyed by state * cols + col (a Map
-    //    per edge made building large automata slow: thousands of Sigma patterns per field,
-    //    built again by every hunt worker), children as linked lists.
-    let total = 1;
-    for (const p of patterns) total += p.length;
-    const edge = new EdgeHash(total);
+    // 2. Trie: the patterns in code-unit order, so that each shares its path with the previous
+    //    one up to their common prefix and no edge is ever looked up (building thousands of
+    //    Sigma patterns per field is load time, paid again by every hunt worker). Children are
+    //    linked lists.
     const firstChild = new Int32Array(total).fill(-1);
     const nextSib = new Int32Array(total).fill(-1);
     const edgeCol = new Int32Array(total);
     const ownHead = new Int32Array(total).fill(-1);
-    const ownNext = new Int32Array(patterns.length).fill(-1);
+    const ownNext = new Int32Array(np).fill(-1);
+    const path = new Int32Array(maxLen + 1); // path[d]: the state after d units of the last pattern
     let n = 1;
-    for (let pid = 0; pid < patterns.length; pid++) {
+    let prev = '';
+    for (const pid of textOrder(patterns)) {
       const p = patterns[pid];
-      let st = 0;
-      for (let i = 0; i < p.length; i++) {
-        const col = colOf(p.charCodeAt(i));
-        const key = st * cols + col;
-        let t = edge.get(key);
-        if (t < 0) {
-          t = n++;
-          nextSib[t] = firstChild[st];
-          edgeCol[t] = col;
-          firstChild[st] = t;
-          edge.set(key, t);
-        }
-        st = t;
+      const m = Math.min(p.length, prev.length);
+      let d = 0;
+      while (d < m && p.charCodeAt(d) === prev.charCodeAt(d)) d++;
+      let st = path[d];
+      for (let i = d; i < p.length; i++) {
+        const code = p.charCodeAt(i);
+        const t = n++;
+        edgeCol[t] = code < 128 ? this.ascii[code] : this.wide.get(code)!;
+        nextSib[t] = firstChild[st];
+        firstChild[st] = t;
+        path[i + 1] = st = t;
       }
+      // Equal texts come in id order; the list is read backwards below.
       ownNext[pid] = ownHead[st];
       ownHead[st] = pid;
+      prev = p;
     }
     this.stateCount = n;
-    // 3. Breadth-first renumbering and failure links (classic construction).
-    const order = new Int32Array(n);
+    // 3. Breadth-first renumbering, dense rows for the shallowest states (each its failure
+    //    state's row with its own children on top) and failure links, in one pass: a state's
+    //    failure state comes earlier in breadth-first order, so its row is complete.
+    const D = Math.min(n, Math.max(1, Math.floor(denseCells / cols)));
+    this.denseStates = D;
+    const order = new Int32Array(n); // new id → trie state
     const newId = new Int32Array(n);
-    const failOld = new Int32Array(n);
+    const fail = new Int32Array(n);
+    const dense = new Int32Array(D * cols); // next state's new id here; encoded below
+    const step = (from: number, col: number): number => {
+      let s = from;
+      for (; s >= D; s = fail[s]) for (let c = firstChild[order[s]]; c >= 0; c = nextSib[c]) if (edgeCol[c] === col) return newId[c];
+      return dense[s * cols + col];
+    };
     let tail = 1;
-    for (let qi = 0; qi < tail; qi++) {
-      const st = order[qi];
-      for (let t = firstChild[st]; t >= 0; t = nextSib[t]) {
+    for (let i = 0; i < tail; i++) {
+      const old = order[i];
+      for (let t = firstChild[old]; t >= 0; t = nextSib[t]) {
         newId[t] = tail;
         order[tail++] = t;
-        if (st === 0) continue;
-        const col = edgeCol[t];
-        let f = failOld[st];
-        while (f !== 0 && edge.get(f * cols + col) < 0) f = failOld[f];
-        const g = edge.get(f * cols + col);
-        failOld[t] = g < 0 ? 0 : g;
+        fail[newId[t]] = i === 0 ? 0 : step(fail[i], edgeCol[t]);
+      }
+      if (i < D) {
+        const row = i * cols;
+        if (i > 0) for (let c = 0, f = fail[i] * cols; c < cols; c++) dense[row + c] = dense[f + c];
+        for (let t = firstChild[old]; t >= 0; t = nextSib[t]) dense[row + edgeCol[t]] = newId[t];
       }
     }
-    this.fail = new Int32Array(n);
-    // Outputs of a state: its own patterns, then those of its failure state (all found there
-    // too), laid out in one array; failure states come first in BFS order, so theirs exist.
+    this.fail = fail;
+    // 4. Outputs of a state: its own patterns, then those of its failure state (all found
+    //    there too), laid out in one array; failure states come first, so theirs exist.
     const ownCount = (old: number): number => {
       let c = 0;
       for (let p = ownHead[old]; p >= 0; p = ownNext[p]) c++;
@@ -107,12 +125,7 @@ export class AhoCorasick {
     };
     const outCount = new Int32Array(n);
     outCount[0] = ownCount(0);
-    for (let i = 1; i < n; i++) {
-      const old = order[i];
-      const f = newId[failOld[old]];
-      this.fail[i] = f;
-      outCount[i] = ownCount(old) + outCount[f];
-    }
+    for (let i = 1; i < n; i++) outCount[i] = ownCount(order[i]) + outCount[fail[i]];
     this.outStart = new Int32Array(n + 1);
     for (let i = 0; i < n; i++) this.outStart[i + 1] = this.outStart[i] + outCount[i];
     this.outList = new Int32Array(this.outStart[n]);
@@ -125,20 +138,10 @@ export class AhoCorasick {
       let j = k + mine;
       for (let p = ownHead[old]; p >= 0; p = ownNext[p]) this.outList[--j] = p;
       k += mine;
-      if (i > 0) {
-        const f = this.fail[i];
-        this.outList.copyWithin(k, this.outStart[f], this.outStart[f + 1]);
-      }
+      if (i > 0) this.outList.copyWithin(k, this.outStart[fail[i]], this.outStart[fail[i] + 1]);
       hasOut[i] = outCount[i] > 0 ? 1 : 0;
     }
-    // 4. Dense rows for the shallowest states; CSR children for the rest.
-    const D = Math.min(n, Math.max(1, Math.floor(denseCells / cols)));
-    this.denseStates = D;
-    const dense = new Int32Array(D * cols);
-    for (let i = 0; i < D; i++) {
-      if (i > 0) dense.copyWithin(i * cols, this.fail[i] * cols, this.fail[i] * cols + cols); // fail[i] < i
-      for (let c = firstChild[order[i]]; c >= 0; c = nextSib[c]) dense[i * cols + edgeCol[c]] = newId[c];
-    }
+    // 5. Dense cells encoded for the scan loop; CSR children for the deep states.
     for (let k = 0; k < dense.length; k++) {
       const t = dense[k];
       dense[k] = t < D ? ((t * cols) << 1) | hasOut[t] : -(t + 1);
@@ -263,35 +266,15 @@ export class AhoCorasick {
   }
 }
 
-/** Open-addressing hash from non-negative integer keys to states (-1 = absent). */
-class EdgeHash {
-  private keys: Int32Array;
-  private vals: Int32Array;
-  private mask: number;
-
-  constructor(expected: number) {
-    let cap = 16;
-    while (cap < expected * 2) cap <<= 1;
-    this.keys = new Int32Array(cap).fill(-1);
-    this.vals = new Int32Array(cap);
-    this.mask = cap - 1;
+/** Pattern ids in code-unit order of their texts, equal texts by id (the identity when the
+ *  patterns come sorted, as the matcher's do). */
+function textOrder(patterns: readonly string[]): Int32Array {
+  const ids = new Int32Array(patterns.length);
+  let sorted = true;
+  for (let i = 0; i < ids.length; i++) {
+    ids[i] = i;
+    if (i > 0 && patterns[i] < patterns[i - 1]) sorted = false;
   }
-
-  get(key: number): number {
-    const { keys, mask } = this;
-    for (let i = Math.imul(key, 0x9e3779b1) & mask; ; i = (i + 1) & mask) {
-      const k = keys[i];
-      if (k === key) return this.vals[i];
-      if (k === -1) return -1;
-    }
-  }
-
-  /** `key` must be absent. */
-  set(key: number, value: number): void {
-    const { keys, mask } = this;
-    let i = Math.imul(key, 0x9e3779b1) & mask;
-    while (keys[i] !== -1) i = (i + 1) & mask;
-    keys[i] = key;
-    this.vals[i] = value;
-  }
+  if (!sorted) ids.sort((a, b) => (patterns[a] < patterns[b] ? -1 : patterns[a] > patterns[b] ? 1 : a - b));
+  return ids;
 }
