@@ -1,13 +1,14 @@
 // A `luna hunt --workers N` worker: builds its own matcher from the compiled tables (or the
 // policies, for the interpreter) the main thread sends once, then scans the slices it is given.
 
+import { deserialize } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Matcher } from '../matcher.ts';
 import type { LogSlice } from '../sources/raw.ts';
 import type { PoolInit } from './pool.ts';
 import { scanSource } from './scan.ts';
 
-const init = workerData as PoolInit;
+const init = deserialize(workerData as Uint8Array) as PoolInit;
 let matcher: Matcher;
 if (init.kind === 'tables') {
   const { createTableMatcher } = await import('../tables/matcher.ts');
