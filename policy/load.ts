@@ -21,6 +21,8 @@ export interface LoadOptions {
   frontEnds?: FrontEnd[];
   /** Called after each file (for progress displays). */
   onFile?: (file: string, done: number, total: number) => void;
+  /** Files a directory walk passes over (already read by the caller: a hunt's Sigma files). */
+  skip?: ReadonlySet<string>;
 }
 
 /** Extensions a directory walk looks at; files named explicitly are always tried. */
@@ -76,6 +78,7 @@ export async function loadPolicies(paths: string[], opts: LoadOptions = {}): Pro
     }
     for (const [i, file] of files.entries()) {
       opts.onFile?.(file, i, files.length);
+      if (!explicit && opts.skip?.has(file)) continue;
       const text = await readText(file, result.diagnostics, explicit || /\.luna(\.ya?ml)?$/.test(file));
       if (text === undefined) continue;
       const fe = frontEnds.find((f) => safeDetect(f, file, text));

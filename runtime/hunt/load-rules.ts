@@ -79,7 +79,7 @@ export async function loadHuntRules(paths: string[], opts: RuleLoadOptions = {})
     }
     if (st.isDirectory()) {
       // loadPolicies walks the directory for the other formats; Sigma is imported below.
-      const r = await loadOthers([p]);
+      const r = await loadOthers([p], sigmaHere);
       out.policies.push(...r.policies);
       out.diagnostics.push(...r.diagnostics);
     } else if (!sigmaHere.has(p)) otherPaths.push(p);
@@ -108,10 +108,10 @@ export async function loadHuntRules(paths: string[], opts: RuleLoadOptions = {})
   return out;
 }
 
-async function loadOthers(paths: string[]) {
+async function loadOthers(paths: string[], skip?: ReadonlySet<string>) {
   const { loadPolicies } = await import('../../policy/load.ts');
   const { FRONT_ENDS } = await import('../../policy/front-ends.ts');
-  return loadPolicies(paths, { frontEnds: FRONT_ENDS.filter((f) => f.name !== 'sigma') });
+  return loadPolicies(paths, { frontEnds: FRONT_ENDS.filter((f) => f.name !== 'sigma'), skip });
 }
 
 function ruleInfo(r: RuleDecl): RuleInfo {
