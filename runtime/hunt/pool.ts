@@ -18,7 +18,7 @@ export interface PoolInit {
   needFields: [string, string[]][];
 }
 
-type FromWorker = { ready?: boolean; progress?: number; idx?: number; progressTail?: number; result?: ScanResult };
+type FromWorker = { ready?: boolean; progress?: number; bytes?: number; idx?: number; progressTail?: number; bytesTail?: number; result?: ScanResult };
 
 export class HuntPool {
   readonly size: number;
@@ -57,7 +57,7 @@ export class HuntPool {
   }
 
   /** Hands slices to the workers as they free up; `take` sees the results in slice order. */
-  async run(slices: LogSlice[], take: (r: ScanResult) => void, progress: (n: number) => void): Promise<void> {
+  async run(slices: LogSlice[], take: (r: ScanResult) => void, progress: (events: number, bytes: number) => void): Promise<void> {
     if (this.busy) throw new Error('hunt pool: one run at a time');
     this.busy = true;
     const done = new Map<number, ScanResult>();
@@ -75,9 +75,9 @@ export class HuntPool {
         };
         for (const w of this.workers) {
           const onMessage = (msg: FromWorker) => {
-            if (msg.progress) progress(msg.progress);
+            if (msg.progress) progress(msg.progress, msg.bytes ?? 0);
             if (msg.idx === undefined || !msg.result) return;
-            if (msg.progressTail) progress(msg.progressTail);
+            if (msg.progressTail || msg.bytesTail) progress(msg.progressTail ?? 0, msg.bytesTail ?? 0);
             done.set(msg.idx, msg.result);
             while (done.has(emitted)) {
               take(done.get(emitted)!);

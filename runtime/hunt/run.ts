@@ -5,7 +5,7 @@
 import { DiagnosticError, type Diagnostic } from '../../policy/diagnostics.ts';
 import type { SigmaOptions } from '../../policy/import/sigma/index.ts';
 import { createCorrelationEngine, type CorrelationAlert, type CorrelationLimits, type CorrelationStats } from '../correlation/engine.ts';
-import { listLogFiles, splitForWorkers } from '../sources/index.ts';
+import { listLogFiles, sliceSize, splitForWorkers } from '../sources/index.ts';
 import { makeFilter, type Detection, type DetectionFilter } from './detection.ts';
 import { createMatcher, loadHuntRules, type HuntRules, type MatcherKind } from './load-rules.ts';
 import { HuntPool } from './pool.ts';
@@ -23,7 +23,8 @@ export interface HuntOptions {
   filter?: DetectionFilter;
   limits?: CorrelationLimits;
   onDetection?: (d: Detection) => void;
-  onProgress?: (events: number) => void;
+  /** Events scanned and bytes read so far, of `totalBytes` (all log files; gzip compressed). */
+  onProgress?: (events: number, bytes: number, totalBytes: number) => void;
   /** Pre-loaded rules and matcher (benchmarks reuse them across runs). */
   loaded?: HuntRules;
   prepared?: Awaited<ReturnType<typeof createMatcher>>;
@@ -135,18 +136,23 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
     diagnostics.push(...r.diagnostics);
     for (const h of r.hits) onHit(h);
   };
+  const totalBytes = opts.onProgress ? files.reduce((n, f) => n + sliceSize(f), 0) : 0;
   if (!pool) {
+    let bytesBefore = 0;
     for (const f of files) {
       const before = events;
-      take(scanSource(f, m.matcher, needFields, (n) => opts.onProgress?.(before + n)));
+      take(scanSource(f, m.matcher, needFields, (n, b) => opts.onProgress?.(before + n, bytesBefore + b, totalBytes)));
+      if (opts.onProgress) bytesBefore += sliceSize(f);
     }
   } else {
     const slices = files.flatMap((f) => splitForWorkers(f, workers, { onDiagnostic: (d) => diagnostics.push(d), sliceBytes: SLICE_BYTES }));
     let progressed = 0;
+    let bytes = 0;
     try {
-      await pool.run(slices, take, (n) => {
+      await pool.run(slices, take, (n, b) => {
         progressed += n;
-        opts.onProgress?.(progressed);
+        bytes += b;
+        opts.onProgress?.(progressed, bytes, totalBytes);
       });
     } finally {
       if (!opts.pool) await pool.close();

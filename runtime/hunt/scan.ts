@@ -4,7 +4,7 @@
 import type { LunaEvent, Scalar } from '../../policy/ast.ts';
 import type { Diagnostic } from '../../policy/diagnostics.ts';
 import type { Matcher } from '../matcher.ts';
-import { visitEventsSync, type VisitedEvent } from '../sources/index.ts';
+import { sliceSize, visitEventsSync, type VisitedEvent } from '../sources/index.ts';
 import type { LogSlice } from '../sources/raw.ts';
 
 /** One event with at least one matching rule. */
@@ -29,21 +29,25 @@ export interface ScanResult {
 /** Progress is reported every this many events (and once at the end). */
 const PROGRESS_EVERY = 2000;
 
+/** Progress of one scan: events matched and bytes read so far (see sliceSize). */
+export type ScanProgress = (events: number, bytes: number) => void;
+
 export function scanSource(
   source: string | LogSlice,
   matcher: Matcher,
   needFields: Map<string, string[]>,
-  onProgress?: (events: number) => void,
+  onProgress?: ScanProgress,
 ): ScanResult {
   const hits: Hit[] = [];
   const diagnostics: Diagnostic[] = [];
   let seen = 0;
+  let bytes = 0;
   // Both executors offer matchIds (ids only, no Match objects): cheaper per event.
   // The reader's row keys and values spare the table matcher computing them again.
   const withIds = matcher as Matcher & { matchIds?: (ev: LunaEvent, row?: VisitedEvent['row']) => string[] };
   const ids: (e: VisitedEvent) => string[] = withIds.matchIds ? (e) => withIds.matchIds!(e.event, e.row) : (e) => matcher.match(e.event).map((m) => m.ruleId);
   const events = visitEventsSync(source, (se) => {
-    if (onProgress !== undefined && ++seen % PROGRESS_EVERY === 0) onProgress(seen);
+    if (onProgress !== undefined && ++seen % PROGRESS_EVERY === 0) onProgress(seen, bytes);
     const ruleIds = ids(se);
     if (ruleIds.length === 0) return;
     const hit: Hit = { file: se.file, record: se.record, type: se.event.type, ruleIds };
@@ -63,8 +67,9 @@ export function scanSource(
       if (fields) hit.fields = fields;
     }
     hits.push(hit);
-  }, { onDiagnostic: (d) => diagnostics.push(d) });
-  onProgress?.(events);
+  }, { onDiagnostic: (d) => diagnostics.push(d), onBytes: onProgress && ((n) => (bytes += n)) });
+  // Done: all of it, whatever the readers reported on the way (gzip, EVTX chunk estimates).
+  onProgress?.(events, sliceSize(source));
   return { hits, events, diagnostics };
 }
 

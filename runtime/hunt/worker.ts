@@ -24,13 +24,18 @@ parentPort!.on('message', (msg: { idx: number; slice: LogSlice } | null) => {
     parentPort!.close();
     return;
   }
+  // Progress as deltas of events and bytes, every 20,000 events and with the result.
   let last = 0;
-  const result = scanSource(msg.slice, matcher, needFields, (n) => {
+  let lastBytes = 0;
+  let bytes = 0;
+  const result = scanSource(msg.slice, matcher, needFields, (n, b) => {
+    bytes = b;
     if (n - last >= 20_000) {
-      parentPort!.postMessage({ progress: n - last });
+      parentPort!.postMessage({ progress: n - last, bytes: b - lastBytes });
       last = n;
+      lastBytes = b;
     }
   });
-  parentPort!.postMessage({ idx: msg.idx, progressTail: result.events - last, result });
+  parentPort!.postMessage({ idx: msg.idx, progressTail: result.events - last, bytesTail: bytes - lastBytes, result });
 });
 parentPort!.postMessage({ ready: true });

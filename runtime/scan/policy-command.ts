@@ -92,7 +92,7 @@ async function oneRun(
   onRun: (run: PolicyRun, fired: ScanAlert[]) => void,
 ): Promise<number> {
   const bar = progress(`scan ${policy.name}`);
-  const run = await runPolicyOnce(policy, { stateDir: policy.stateDir, collector, blockMainThread: true, onProgress: (d, t) => bar.tick(d, `of ${t}`) });
+  const run = await runPolicyOnce(policy, { stateDir: policy.stateDir, collector, blockMainThread: true, onProgress: (d, t) => bar.tick(d, '', t) });
   bar.finish();
   const alerts = raiseAlerts(policy, run, rules);
   if (policy.alerts.jsonl) appendAlerts(policy.alerts.jsonl, alerts.fired);

@@ -3,6 +3,6 @@ export { openEvents, readEventsSync, visitEventsSync, VisitedEvent, type Sourced
 export { splitForWorkers } from './split.ts';
 export { listLogFiles } from './list-files.ts';
 export { sniffFile, detectBytes, type LogFormat, type Sniffed } from './detect.ts';
-export { readRaw, readRawSync, type LogSlice, type RawReadOptions } from './raw.ts';
+export { readRaw, readRawSync, sliceSize, type LogSlice, type RawReadOptions } from './raw.ts';
 export { readEvtxFile, readEvtxBuffer, type EvtxRecord } from './evtx/reader.ts';
 export { CODES as SOURCE_CODES } from './diagnostics.ts';

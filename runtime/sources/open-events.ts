@@ -40,6 +40,8 @@ export interface OpenEventsOptions {
    * implies it.
    */
   general?: boolean;
+  /** Bytes of the input read so far, as they are read (visitEventsSync; see sliceSize). */
+  onBytes?: (bytes: number) => void;
 }
 
 /** A per-file diagnostic sink that keeps the first `max` of each code and counts the rest. */
@@ -230,10 +232,10 @@ export function visitEventsSync(source: string | LogSlice, visit: (e: VisitedEve
           n++;
           visit(v);
         }
-      });
+      }, opts.onBytes);
       return n;
     }
-    for (const batch of readRawSync(slice, { file, onDiagnostic: lim.sink, flat: !opts.general })) {
+    for (const batch of readRawSync(slice, { file, onDiagnostic: lim.sink, flat: !opts.general, onBytes: opts.onBytes })) {
       for (const r of batch) {
         if (!fillRaw(v, r, evtx, lim.sink)) continue;
         n++;

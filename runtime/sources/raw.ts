@@ -2,7 +2,7 @@
 // worker threads) or as an async stream (gzip text is decompressed as a stream). Formats:
 // EVTX, NDJSON, concatenated/pretty JSON, auditd text, Windows event XML; any of them gzipped.
 
-import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { constants, createGunzip, gunzipSync } from 'node:zlib';
 import { readEvtxBuffer, readEvtxFile, type ChunkRange, type EvtxRecord } from './evtx/reader.ts';
 import { NdjsonDecoder } from './json/ndjson.ts';
@@ -32,9 +32,26 @@ export interface RawReadOptions {
   file?: string;
   /** EVTX records as flat field maps where possible (RawRecord.flat); see evtx/flat.ts. */
   flat?: boolean;
+  /** Bytes of the slice read so far, as they are read (progress displays; see sliceSize). */
+  onBytes?: (bytes: number) => void;
 }
 
 const BLOCK = 1 << 20;
+const EVTX_CHUNK = 1 << 16;
+
+/** The bytes a slice covers, for progress displays: its byte range, its EVTX chunks, or the
+ *  whole file (gzip counts compressed bytes). 0 when the file cannot be read. */
+export function sliceSize(source: string | LogSlice): number {
+  const slice: Partial<LogSlice> & { path: string } = typeof source === 'string' ? { path: source } : source;
+  let size = 0;
+  try {
+    size = statSync(slice.path).size;
+  } catch {
+    return 0;
+  }
+  if (slice.chunks) return Math.min(size, (slice.chunks.end - slice.chunks.first) * EVTX_CHUNK);
+  return Math.max(0, Math.min(size, slice.end ?? size) - (slice.start ?? 0));
+}
 
 function evtxBatch(recs: EvtxRecord[]): RawRecord[] {
   return recs.map((r) => (r.flat ? { obj: r.data, record: r.recordId, timestamp: r.timestamp, flat: r.flat } : { obj: r.data, record: r.recordId, timestamp: r.timestamp }));
@@ -87,19 +104,23 @@ export function* readRawSync(slice: LogSlice, opts: RawReadOptions = {}): Genera
   const file = opts.file ?? slice.path;
   const sink = opts.onDiagnostic ?? (() => {});
   try {
-    yield* readRawSyncInner(slice, file, sink, opts.flat === true);
+    yield* readRawSyncInner(slice, file, sink, opts.flat === true, opts.onBytes);
   } catch (e) {
     sink(at(CODES.CANNOT_READ, 'error', `reading stopped: ${(e as Error).message}`, file));
   }
 }
 
-function* readRawSyncInner(slice: LogSlice, file: string, sink: DiagnosticSink, flat: boolean): Generator<RawRecord[]> {
+function* readRawSyncInner(slice: LogSlice, file: string, sink: DiagnosticSink, flat: boolean, onBytes?: (bytes: number) => void): Generator<RawRecord[]> {
   if (slice.format === 'evtx') {
     if (slice.gzip) {
       const buf = gunzipAll(slice.path, file, sink);
       if (buf) for (const recs of readEvtxBuffer(buf, { file, onDiagnostic: sink, flat }, slice.chunks)) yield evtxBatch(recs);
     } else {
-      for (const recs of readEvtxFile(slice.path, { file, onDiagnostic: sink, flat }, slice.chunks)) yield evtxBatch(recs);
+      // One batch per chunk: progress by the chunk size.
+      for (const recs of readEvtxFile(slice.path, { file, onDiagnostic: sink, flat }, slice.chunks)) {
+        onBytes?.(EVTX_CHUNK);
+        yield evtxBatch(recs);
+      }
     }
     return;
   }
@@ -113,7 +134,7 @@ function* readRawSyncInner(slice: LogSlice, file: string, sink: DiagnosticSink, 
       if (out.length) yield out;
     }
   } else {
-    for (const block of fileBlocks(slice, false)) {
+    for (const block of fileBlocks(slice, false, onBytes)) {
       const out: RawRecord[] = [];
       dec.push(block, out);
       if (out.length) yield out;
@@ -129,11 +150,11 @@ function* readRawSyncInner(slice: LogSlice, file: string, sink: DiagnosticSink, 
  * batches): blocks are read into one reused buffer. I/O failures end the slice with an error
  * diagnostic after the records read so far, as in readRawSync.
  */
-export function visitNdjson(slice: LogSlice, file: string, sink: DiagnosticSink, onRecord: (obj: Record<string, unknown>, record: number) => void): void {
+export function visitNdjson(slice: LogSlice, file: string, sink: DiagnosticSink, onRecord: (obj: Record<string, unknown>, record: number) => void, onBytes?: (bytes: number) => void): void {
   const dec = new NdjsonDecoder(file, sink, slice.firstLine ?? 1);
   try {
     // The decoder copies what it keeps past a push (a line cut by the block's end).
-    for (const block of fileBlocks(slice, true)) dec.push(block, onRecord);
+    for (const block of fileBlocks(slice, true, onBytes)) dec.push(block, onRecord);
     dec.end(onRecord);
   } catch (e) {
     sink(at(CODES.CANNOT_READ, 'error', `reading stopped: ${(e as Error).message}`, file));
@@ -141,8 +162,9 @@ export function visitNdjson(slice: LogSlice, file: string, sink: DiagnosticSink,
 }
 
 /** The bytes of a plain file's slice in blocks of up to BLOCK; with `reuse`, every block is
- *  the same buffer, overwritten by the next (the consumer copies what it keeps). */
-function* fileBlocks(slice: LogSlice, reuse: boolean): Generator<Buffer> {
+ *  the same buffer, overwritten by the next (the consumer copies what it keeps). `onBytes`
+ *  hears of each block before it is handed on. */
+function* fileBlocks(slice: LogSlice, reuse: boolean, onBytes?: (bytes: number) => void): Generator<Buffer> {
   const fd = openSync(slice.path, 'r');
   try {
     const end = Math.min(slice.end ?? Infinity, fstatSync(fd).size);
@@ -153,6 +175,7 @@ function* fileBlocks(slice: LogSlice, reuse: boolean): Generator<Buffer> {
       const n = readSync(fd, b, 0, Math.min(b.length, end - pos), pos);
       if (n <= 0) break;
       pos += n;
+      onBytes?.(n);
       yield n === b.length ? b : b.subarray(0, n);
     }
   } finally {

@@ -88,7 +88,8 @@ Examples:
         const { detectionMessage } = await import('../../report/messages.ts');
         const reporters = await Promise.all(opts.report.map((url) => openReporter(url, { onDiagnostic: (d) => printDiagnostics([d], format) })));
         const host = reportHost();
-        const bar = progress('hunting');
+        const bar = progress('hunting', undefined, { unit: 'bytes' });
+        bar.status(`loading rules from ${opts.rules.join(', ')}…`);
         const summary = await runHunt({
           rules: opts.rules,
           logs,
@@ -97,7 +98,7 @@ Examples:
           sigma: { pipelines: opts.pipeline, placeholders: opts.placeholders },
           filter,
           limits: opts.maxGroups ? { maxGroups: Number(opts.maxGroups) } : undefined,
-          onProgress: (n) => bar.tick(n, 'events'),
+          onProgress: (events, bytes, total) => bar.tick(bytes, `· ${events.toLocaleString('en-US')} events`, total),
           onDetection: (d) => {
             for (const r of reporters) {
               r.write(

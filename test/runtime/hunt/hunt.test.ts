@@ -1,7 +1,7 @@
 // luna hunt end to end: detections with source and author, filters, output formats, workers,
 // correlations (spec example with events written here), EVTX input, bad input.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -96,6 +96,31 @@ describe('luna hunt', () => {
     expect(fromBundle.summary.workers).toBe(2);
     expect(fromBundle.out).toEqual(one.out);
     expect((await hunt([bundle], [ndjson], { workers: 1 })).summary.workers).toBe(1);
+  });
+
+  it('reports progress in events and bytes up to the whole input, with and without workers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'luna-progress-'));
+    const lines = readFileSync(demoLog, 'utf8');
+    const big = join(dir, 'big.ndjson');
+    writeFileSync(big, lines.repeat(3000)); // 57,000 events, 46 MB: several slices
+    const evtx = resolve(corpus, 'regression/regression_data/rules/windows/file/file_event/file_event_win_creation_system_dll_files/13c02350-4177-4e45-ac17-cf7ca628ff5e.evtx');
+    const logs = [demoLog, big, evtx];
+    const total = logs.reduce((n, f) => n + statSync(f).size, 0);
+    for (const workers of [1, 2]) {
+      const seen: [number, number, number][] = [];
+      const { summary } = await hunt([examples], logs, { workers, onProgress: (e, b, t) => seen.push([e, b, t]) });
+      expect(seen.length).toBeGreaterThan(3);
+      expect(seen.every(([, , t]) => t === total)).toBe(true);
+      // Never backwards, never past the input, and all of it at the end.
+      for (let i = 1; i < seen.length; i++) {
+        expect(seen[i][0]).toBeGreaterThanOrEqual(seen[i - 1][0]);
+        expect(seen[i][1]).toBeGreaterThanOrEqual(seen[i - 1][1]);
+      }
+      expect(Math.max(...seen.map(([, b]) => b))).toBeLessThanOrEqual(total);
+      expect(seen.at(-1)).toEqual([summary.events, total, total]);
+      // Partway through the big file, the bytes say so.
+      expect(seen.some(([, b]) => b > total * 0.2 && b < total * 0.8)).toBe(true);
+    }
   });
 
   it('implements the spec\'s chained correlation example on events written for it', async () => {
