@@ -126,7 +126,7 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
   const pool = opts.pool ?? (asked > 1
     ? await HuntPool.start(asked, m.kind === 'interpreter'
       ? { kind: 'interpreter', policies: rules.policies, needFields: [...needFields] }
-      : { kind: 'tables', compiled: m.compiled, needFields: [...needFields] })
+      : { kind: 'tables', compiled: withoutKernel(m.compiled), needFields: [...needFields] })
     : undefined);
   const workers = pool?.size ?? 1;
   const loadSeconds = (performance.now() - t0) / 1000;
@@ -173,4 +173,12 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
     correlation: engine.stats,
     diagnostics,
   };
+}
+
+/** The compiled tables a hunt worker needs: not the kernel partition (the BPF driver's, a
+ *  fifth of the SigmaHQ Windows tables' size), which would only be copied to every worker. */
+function withoutKernel(compiled: unknown): unknown {
+  if (compiled === null || typeof compiled !== 'object') return compiled;
+  const { kernel: _kernel, ...rest } = compiled as Record<string, unknown>;
+  return rest;
 }
