@@ -5,14 +5,19 @@
 import { DiagnosticError, type Diagnostic } from '../../policy/diagnostics.ts';
 import type { SigmaOptions } from '../../policy/import/sigma/index.ts';
 import { createCorrelationEngine, type CorrelationAlert, type CorrelationLimits, type CorrelationStats } from '../correlation/engine.ts';
-import { listLogFiles, sliceSize, splitForWorkers } from '../sources/index.ts';
+import { listLogFiles, sliceSize, splitForWorkers, type LogSlice } from '../sources/index.ts';
 import { makeFilter, type Detection, type DetectionFilter } from './detection.ts';
 import { createMatcher, loadHuntRules, type HuntRules, type MatcherKind } from './load-rules.ts';
 import { HuntPool } from './pool.ts';
 import { scanSource, type Hit, type ScanResult } from './scan.ts';
 
 // Workers take files in slices of about this size (see splitForWorkers).
-const SLICE_BYTES = 8 << 20;
+const SLICE_BYTES = 4 << 20;
+// --workers N: how long the main thread scans alone, and how much input must be left then for
+// workers to be started. On the 2-core VM this was tuned on, one worker started cold broke even
+// with the main thread alone at about 0.9 GB of OTRF logs (0.8× at 0.3 GB when started first).
+const SOLO_MS = 1000;
+const WORKER_MIN_BYTES = 512 << 20;
 
 export interface HuntOptions {
   rules: string[];
@@ -28,7 +33,8 @@ export interface HuntOptions {
   /** Pre-loaded rules and matcher (benchmarks reuse them across runs). */
   loaded?: HuntRules;
   prepared?: Awaited<ReturnType<typeof createMatcher>>;
-  /** A started pool to scan with (kept open: the caller closes it); `workers` is then its size. */
+  /** A started pool to scan with beside the main thread (kept open: the caller closes it);
+   *  `workers` is then its size + 1. */
   pool?: HuntPool;
 }
 
@@ -47,6 +53,8 @@ export interface HuntSummary {
   rules: number;
   correlations: number;
   matcher: string;
+  /** Threads that scanned (the main one and workers): fewer than asked for when the input
+   *  was done before the workers were ready. */
   workers: number;
   /** Seconds spent reading and matching (rule loading excluded). */
   scanSeconds: number;
@@ -120,15 +128,8 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
 
   const files = listLogFiles(opts.logs, { onDiagnostic: (d) => diagnostics.push(d) });
   let events = 0;
-  const asked = opts.pool?.size ?? Math.max(1, Math.floor(opts.workers ?? 1));
-  // Workers build their own matcher from the compiled tables (a bundle's included) before the
-  // clock starts.
-  const pool = opts.pool ?? (asked > 1
-    ? await HuntPool.start(asked, m.kind === 'interpreter'
-      ? { kind: 'interpreter', policies: rules.policies, needFields: [...needFields] }
-      : { kind: 'tables', compiled: withoutKernel(m.compiled), needFields: [...needFields] })
-    : undefined);
-  const workers = pool?.size ?? 1;
+  // Scanning threads: the main one, plus the pool's workers.
+  const threads = opts.pool ? opts.pool.size + 1 : Math.max(1, Math.floor(opts.workers ?? 1));
   const loadSeconds = (performance.now() - t0) / 1000;
   const t1 = performance.now();
   const take = (r: ScanResult) => {
@@ -137,25 +138,48 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
     for (const h of r.hits) onHit(h);
   };
   const totalBytes = opts.onProgress ? files.reduce((n, f) => n + sliceSize(f), 0) : 0;
-  if (!pool) {
-    let bytesBefore = 0;
-    for (const f of files) {
-      const before = events;
-      take(scanSource(f, m.matcher, needFields, (n, b) => opts.onProgress?.(before + n, bytesBefore + b, totalBytes)));
-      if (opts.onProgress) bytesBefore += sliceSize(f);
+  let progressed = 0;
+  let bytes = 0;
+  const progress = (n: number, b: number) => {
+    progressed += n;
+    bytes += b;
+    opts.onProgress?.(progressed, bytes, totalBytes);
+  };
+  // A scan on this thread, its progress (running totals per scan) turned into deltas.
+  const scanHere = (source: string | LogSlice): ScanResult => {
+    let e0 = 0;
+    let b0 = 0;
+    return scanSource(source, m.matcher, needFields, opts.onProgress && ((n, b) => {
+      progress(n - e0, b - b0);
+      e0 = n;
+      b0 = b;
+    }));
+  };
+  let workers = 1;
+  if (threads === 1) for (const f of files) take(scanHere(f));
+  else {
+    const slices = files.flatMap((f) => splitForWorkers(f, threads, { onDiagnostic: (d) => diagnostics.push(d), sliceBytes: SLICE_BYTES }));
+    // This thread starts alone (unless given a warm pool): a worker takes a second or two to
+    // be ready and scans slowly until V8 has tiered its code up, and starting one slows this
+    // thread's own warm-up (V8 compiles on the other core). So workers are started only
+    // when, after a while, enough input is left for them to pay off.
+    let k = 0;
+    if (!opts.pool) {
+      let left = slices.reduce((n, sl) => n + sliceSize(sl), 0);
+      const t = performance.now();
+      for (; k < slices.length; k++) {
+        if (k > 0 && performance.now() - t >= SOLO_MS && left >= WORKER_MIN_BYTES) break;
+        left -= sliceSize(slices[k]);
+        take(scanHere(slices[k]));
+      }
     }
-  } else {
-    const slices = files.flatMap((f) => splitForWorkers(f, workers, { onDiagnostic: (d) => diagnostics.push(d), sliceBytes: SLICE_BYTES }));
-    let progressed = 0;
-    let bytes = 0;
-    try {
-      await pool.run(slices, take, (n, b) => {
-        progressed += n;
-        bytes += b;
-        opts.onProgress?.(progressed, bytes, totalBytes);
-      });
-    } finally {
-      if (!opts.pool) await pool.close();
+    if (k < slices.length) {
+      const pool = opts.pool ?? HuntPool.spawn(threads - 1, m.kind === 'interpreter' ? { kind: 'interpreter', policies: rules.policies } : { kind: 'tables', compiled: withoutKernel(m.compiled) });
+      try {
+        workers = await pool.run(slices.slice(k), [...needFields], take, progress, scanHere);
+      } finally {
+        if (!opts.pool) await pool.close();
+      }
     }
   }
   for (const a of engine.flush()) emitAlert(a);

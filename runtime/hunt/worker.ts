@@ -4,8 +4,7 @@
 import { deserialize } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Matcher } from '../matcher.ts';
-import type { LogSlice } from '../sources/raw.ts';
-import type { PoolInit } from './pool.ts';
+import type { PoolInit, SliceJob } from './pool.ts';
 import { scanSource } from './scan.ts';
 
 const init = deserialize(workerData as Uint8Array) as PoolInit;
@@ -17,13 +16,12 @@ if (init.kind === 'tables') {
   const { createInterpreter } = await import('../interpreter/index.ts');
   matcher = createInterpreter(init.policies!);
 }
-const needFields = new Map(init.needFields);
-
-parentPort!.on('message', (msg: { idx: number; slice: LogSlice } | null) => {
+parentPort!.on('message', (msg: SliceJob | null) => {
   if (msg === null) {
     parentPort!.close();
     return;
   }
+  const needFields = new Map(msg.needFields);
   // Progress as deltas of events and bytes, every 20,000 events and with the result.
   let last = 0;
   let lastBytes = 0;

@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .requiredOption('-r, --rules <path>', 'rules: .luna files, Sigma YAML, directories, or a compiled bundle (repeatable)', collect, [])
     .option('--output <format>', 'table, jsonl or csv (default: table; jsonl with --format json)')
     .option('-o, --out <file>', 'write detections to this file instead of stdout')
-    .option('-w, --workers <n>', 'worker threads reading slices of the logs in parallel', '1')
+    .option('-w, --workers <n>', 'threads reading slices of the logs in parallel: the main one and n - 1 workers, which join as they get ready', '1')
     .option('--level <level>', 'only detections of this level or higher (informational, low, medium, high, critical)')
     .option('--tag <tag>', 'only detections with a matching tag, `*` wildcards (repeatable or comma-separated)', collect, [])
     .option('--since <time>', 'only events at or after this ISO time')

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runHunt } from '../../../runtime/hunt/run.ts';
+import { HuntPool } from '../../../runtime/hunt/pool.ts';
+import { createMatcher, loadHuntRules } from '../../../runtime/hunt/load-rules.ts';
 import type { Detection } from '../../../runtime/hunt/detection.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
@@ -67,12 +69,12 @@ describe('luna hunt', () => {
     expect(time.out.map((d) => d.record)).toEqual([6, 7]);
   });
 
-  it('gives the same detections, in source order, with --workers 2', async () => {
+  it('gives the same detections, in source order, with --workers 2 and with a warm worker beside the main thread', async () => {
     const ndjson = join(mkdtempSync(join(tmpdir(), 'luna-hunt-')), 'many.ndjson');
     const lines = readFileSync(demoLog, 'utf8').trim().split('\n');
-    // 40 copies, shifted in time so that correlations stay per copy
+    // 1,200 copies (18 MB: three slices), shifted in time so that correlations stay per copy
     const all: string[] = [];
-    for (let i = 0; i < 40; i++) {
+    for (let i = 0; i < 1200; i++) {
       for (const l of lines) {
         const o = JSON.parse(l);
         const t = new Date(Date.parse(o['@timestamp']) + i * 3_600_000).toISOString();
@@ -82,23 +84,48 @@ describe('luna hunt', () => {
     }
     writeFileSync(ndjson, all.join('\n') + '\n');
     const one = await hunt([examples], [ndjson], { workers: 1 });
+    expect(one.out.length).toBe(1200 * 10);
+    expect(one.summary.workers).toBe(1);
+    // 18 MB is too little for a worker to pay off: the main thread does it all.
     const two = await hunt([examples], [ndjson], { workers: 2 });
-    expect(one.out.length).toBe(40 * 10);
-    expect(two.summary.workers).toBe(2);
+    expect(two.summary.workers).toBe(1);
     expect(two.out).toEqual(one.out);
-    // A compiled bundle's tables go to the workers too (they were once scanned on the main
-    // thread alone while the summary claimed two workers).
+    // A ready worker takes the first slices, the main thread the next: both scan. A compiled
+    // bundle's tables serve the workers too (a hunt over a bundle once ignored --workers).
     const bundle = join(mkdtempSync(join(tmpdir(), 'luna-hunt-bundle-')), 'examples.lbundle');
     const compiled = run(['compile', examples, '-o', bundle]);
     expect(compiled.status, compiled.stderr).toBe(0);
-    const fromBundle = await hunt([bundle], [ndjson], { workers: 2 });
-    expect(fromBundle.summary.matcher).toBe('bundle');
-    expect(fromBundle.summary.workers).toBe(2);
-    expect(fromBundle.out).toEqual(one.out);
-    expect((await hunt([bundle], [ndjson], { workers: 1 })).summary.workers).toBe(1);
+    for (const rules of [[examples], [bundle]]) {
+      const loaded = await loadHuntRules(rules);
+      const prepared = await createMatcher(loaded);
+      expect(prepared.compiled).toBeDefined();
+      const pool = await HuntPool.start(1, { kind: 'tables', compiled: prepared.compiled });
+      try {
+        let last: number[] = [];
+        const warm = await hunt(rules, [ndjson], { pool, loaded, prepared, onProgress: (e, b, t) => (last = [e, b, t]) });
+        expect(warm.summary.matcher).toBe(rules[0] === bundle ? 'bundle' : 'tables');
+        expect(warm.summary.workers).toBe(2);
+        expect(warm.out).toEqual(one.out);
+        // The worker's progress deltas and this thread's add up to the whole input.
+        expect(last).toEqual([one.summary.events, statSync(ndjson).size, statSync(ndjson).size]);
+      } finally {
+        await pool.close();
+      }
+      // A worker still starting joins when it is ready (or not at all): the same detections.
+      const fresh = HuntPool.spawn(1, { kind: 'tables', compiled: prepared.compiled });
+      try {
+        const joined = await hunt(rules, [ndjson], { pool: fresh, loaded, prepared });
+        expect([1, 2]).toContain(joined.summary.workers);
+        expect(joined.out).toEqual(one.out);
+      } finally {
+        await fresh.close();
+      }
+    }
+    // A worker that cannot build its matcher fails the pool's start with its reason.
+    await expect(HuntPool.start(1, { kind: 'tables', compiled: { format: 'not-tables', version: 9 } })).rejects.toThrow(/unsupported table format not-tables v9/);
   });
 
-  it('reports progress in events and bytes up to the whole input, with and without workers', async () => {
+  it('reports progress in events and bytes up to the whole input', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'luna-progress-'));
     const lines = readFileSync(demoLog, 'utf8');
     const big = join(dir, 'big.ndjson');
