@@ -36,6 +36,8 @@ export interface HuntOptions {
   /** A started pool to scan with beside the main thread (kept open: the caller closes it);
    *  `workers` is then its size + 1. */
   pool?: HuntPool;
+  /** When workers are started (default: after SOLO_MS alone, with WORKER_MIN_BYTES left). */
+  startWorkers?: { afterMs: number; minBytesLeft: number };
 }
 
 export interface RuleSummary {
@@ -137,7 +139,7 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
     diagnostics.push(...r.diagnostics);
     for (const h of r.hits) onHit(h);
   };
-  const totalBytes = opts.onProgress ? files.reduce((n, f) => n + sliceSize(f), 0) : 0;
+  const totalBytes = files.reduce((n, f) => n + sliceSize(f), 0);
   let progressed = 0;
   let bytes = 0;
   const progress = (n: number, b: number) => {
@@ -156,7 +158,9 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
     }));
   };
   let workers = 1;
-  if (threads === 1) for (const f of files) take(scanHere(f));
+  // Too little input for a worker to pay off (see below): not even cut into slices.
+  const start = opts.startWorkers ?? { afterMs: SOLO_MS, minBytesLeft: WORKER_MIN_BYTES };
+  if (threads === 1 || (!opts.pool && totalBytes < start.minBytesLeft)) for (const f of files) take(scanHere(f));
   else {
     const slices = files.flatMap((f) => splitForWorkers(f, threads, { onDiagnostic: (d) => diagnostics.push(d), sliceBytes: SLICE_BYTES }));
     // This thread starts alone (unless given a warm pool): a worker takes a second or two to
@@ -168,7 +172,7 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
       let left = slices.reduce((n, sl) => n + sliceSize(sl), 0);
       const t = performance.now();
       for (; k < slices.length; k++) {
-        if (k > 0 && performance.now() - t >= SOLO_MS && left >= WORKER_MIN_BYTES) break;
+        if (k > 0 && performance.now() - t >= start.afterMs && left >= start.minBytesLeft) break;
         left -= sliceSize(slices[k]);
         take(scanHere(slices[k]));
       }

@@ -90,6 +90,11 @@ describe('luna hunt', () => {
     const two = await hunt([examples], [ndjson], { workers: 2 });
     expect(two.summary.workers).toBe(1);
     expect(two.out).toEqual(one.out);
+    // Told to start it after the first slice, the worker joins when ready (or finds nothing
+    // left): the same detections in the same order either way.
+    const early = await hunt([examples], [ndjson], { workers: 2, startWorkers: { afterMs: 0, minBytesLeft: 0 } });
+    expect([1, 2]).toContain(early.summary.workers);
+    expect(early.out).toEqual(one.out);
     // A ready worker takes the first slices, the main thread the next: both scan. A compiled
     // bundle's tables serve the workers too (a hunt over a bundle once ignored --workers).
     const bundle = join(mkdtempSync(join(tmpdir(), 'luna-hunt-bundle-')), 'examples.lbundle');
