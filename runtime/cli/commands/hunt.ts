@@ -75,8 +75,21 @@ Examples:
           since: opts.since ? parseTime(opts.since, '--since') : undefined,
           until: opts.until ? parseTime(opts.until, '--until') : undefined,
         };
-        const { createWriteStream } = await import('node:fs');
-        const sink = opts.out ? createWriteStream(opts.out) : process.stdout;
+        const { createWriteStream, openSync } = await import('node:fs');
+        const { finished } = await import('node:stream/promises');
+        // The output file is opened before any work, so an unwritable path is a clean error;
+        // a write that fails later (disk full) fails the hunt once it is done.
+        let sink: NodeJS.WritableStream = process.stdout;
+        let writeError: Error | undefined;
+        if (opts.out) {
+          let fd: number;
+          try {
+            fd = openSync(opts.out, 'w');
+          } catch (err) {
+            throw new Error(`--out: cannot write ${opts.out}: ${(err as Error).message}`);
+          }
+          sink = createWriteStream(opts.out, { fd }).on('error', (err) => (writeError ??= err));
+        }
         // `luna hunt … | head`: a closed pipe ends the hunt quietly, not with a stack trace.
         process.stdout.on('error', (err: NodeJS.ErrnoException) => {
           if (err.code === 'EPIPE') process.exit(EXIT_FINDINGS);
@@ -116,7 +129,11 @@ Examples:
         bar.finish();
         await Promise.all(reporters.map((r) => r.close()));
         if (out === 'table' && table.length) sink.write(toTable(table) + '\n');
-        if (opts.out) await new Promise<void>((r) => (sink as NodeJS.WritableStream).end(r));
+        if (opts.out) {
+          sink.end();
+          await finished(sink).catch((err: Error) => (writeError ??= err));
+        }
+        if (writeError) throw new Error(`--out: writing ${opts.out} failed: ${writeError.message}`);
         // Input problems (unreadable files, broken records, rejected rules) go to stderr.
         const shown = summary.diagnostics.filter((d) => d.severity !== 'info');
         printDiagnostics(shown, format);

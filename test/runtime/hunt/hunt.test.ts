@@ -220,6 +220,15 @@ describe('luna hunt', () => {
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/no\/such\/file\.evtx/);
     expect(missing.stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+    // An output file that cannot be written: a clean error before the hunt, or after it when
+    // the writes fail (a full disk), never a stack trace or the findings exit code.
+    const unwritable = run(['hunt', '-r', 'examples/sigma', '-o', 'no/such/dir/out.jsonl', 'examples/logs']);
+    expect(unwritable.status).toBe(2);
+    expect(unwritable.stderr).toMatch(/LUN0001: --out: cannot write no\/such\/dir\/out\.jsonl: ENOENT/);
+    expect(unwritable.stderr).not.toMatch(/node:events|Unhandled/);
+    const full = run(['hunt', '-r', 'examples/sigma', '-o', '/dev/full', '--output', 'jsonl', 'examples/logs']);
+    expect(full.status).toBe(2);
+    expect(full.stderr).toMatch(/LUN0001: --out: writing \/dev\/full failed: ENOSPC/);
   });
 
   it('CLI: luna import sigma writes .luna files and the JSON fidelity report', () => {
