@@ -142,7 +142,7 @@ Examples:
           const rate = summary.scanSeconds > 0 ? Math.round(summary.events / summary.scanSeconds) : 0;
           const lines = [
             `${summary.detections} detection(s) from ${summary.byRule.length} rule(s) in ${summary.events} events of ${summary.files} file(s) ` +
-              `(${summary.rules} rules, ${summary.correlations} correlations, ${summary.matcher} matcher, ${summary.workers} worker(s), ${rate} events/s)`,
+              `(${summary.rules} rules, ${summary.correlations} correlations, ${summary.matcher} matcher, ${threadsNote(summary.workers, workers)}, ${rate} events/s)`,
           ];
           for (const r of summary.byRule) lines.push(`  ${String(r.count).padStart(6)}  ${(r.level ?? '-').padEnd(13)} ${r.title}  [${r.rule_id}]${r.author ? `  by ${r.author}` : ''}`);
           const c = summary.correlation;
@@ -163,3 +163,9 @@ function usage(message: string): Error {
 }
 
 void EXIT_USAGE;
+
+/** How many threads scanned, and why fewer than asked for. */
+function threadsNote(used: number, asked: number): string {
+  if (used >= asked) return `${used} thread(s)`;
+  return `${used} of ${asked} threads: workers start only when enough input is left for them to pay off`;
+}
