@@ -22,12 +22,14 @@ export interface PoolInit {
 /** One slice for a worker, with the fields the correlations over each rule need (per run:
  *  a pool can serve hunts with different correlations; see scanSource). */
 export interface SliceJob {
+  /** Which run of the pool it belongs to (a failed run's late results are not the next's). */
+  run: number;
   idx: number;
   slice: LogSlice;
   needFields: [string, string[]][];
 }
 
-type FromWorker = { ready?: boolean; progress?: number; bytes?: number; idx?: number; progressTail?: number; bytesTail?: number; result?: ScanResult };
+type FromWorker = { ready?: boolean; run?: number; progress?: number; bytes?: number; idx?: number; progressTail?: number; bytesTail?: number; result?: ScanResult };
 
 /** Slices a worker holds at once: the next one waits in its queue while the main thread,
  *  busy with a slice of its own, cannot hand one over. */
@@ -40,6 +42,7 @@ export class HuntPool {
   private readonly ready: Promise<void>[];
   private failed: Error | null = null;
   private busy = false;
+  private runs = 0;
 
   /** Starts `n` workers; they build their matchers in the background (run feeds each one
    *  once it is ready). */
@@ -93,6 +96,7 @@ export class HuntPool {
     if (this.busy) throw new Error('hunt pool: one run at a time');
     if (this.failed) throw this.failed;
     this.busy = true;
+    const run = ++this.runs;
     const done = new Map<number, ScanResult>();
     let next = 0;
     let emitted = 0;
@@ -119,12 +123,13 @@ export class HuntPool {
         const feed = (w: Worker) => {
           if (finished || next >= slices.length) return;
           const idx = next++;
-          w.postMessage({ idx, slice: slices[idx], needFields } satisfies SliceJob);
+          w.postMessage({ run, idx, slice: slices[idx], needFields } satisfies SliceJob);
           scanned.add(w);
         };
         drain(); // no slices: done
         for (const [i, w] of this.workers.entries()) {
           const onMessage = (msg: FromWorker) => {
+            if (msg.run !== run) return;
             if (msg.progress) progress(msg.progress, msg.bytes ?? 0);
             if (msg.idx === undefined || !msg.result) return;
             if (msg.progressTail || msg.bytesTail) progress(msg.progressTail ?? 0, msg.bytesTail ?? 0);

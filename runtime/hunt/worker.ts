@@ -29,11 +29,11 @@ parentPort!.on('message', (msg: SliceJob | null) => {
   const result = scanSource(msg.slice, matcher, needFields, (n, b) => {
     bytes = b;
     if (n - last >= 20_000) {
-      parentPort!.postMessage({ progress: n - last, bytes: b - lastBytes });
+      parentPort!.postMessage({ run: msg.run, progress: n - last, bytes: b - lastBytes });
       last = n;
       lastBytes = b;
     }
   });
-  parentPort!.postMessage({ idx: msg.idx, progressTail: result.events - last, bytesTail: bytes - lastBytes, result });
+  parentPort!.postMessage({ run: msg.run, idx: msg.idx, progressTail: result.events - last, bytesTail: bytes - lastBytes, result });
 });
 parentPort!.postMessage({ ready: true });

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runHunt } from '../../../runtime/hunt/run.ts';
 import { HuntPool } from '../../../runtime/hunt/pool.ts';
+import { splitForWorkers } from '../../../runtime/sources/index.ts';
 import { createMatcher, loadHuntRules } from '../../../runtime/hunt/load-rules.ts';
 import type { Detection } from '../../../runtime/hunt/detection.ts';
 
@@ -128,6 +129,31 @@ describe('luna hunt', () => {
     }
     // A worker that cannot build its matcher fails the pool's start with its reason.
     await expect(HuntPool.start(1, { kind: 'tables', compiled: { format: 'not-tables', version: 9 } })).rejects.toThrow(/unsupported table format not-tables v9/);
+  });
+
+  it('keeps a pool usable after a failed run: its late results do not leak into the next', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'luna-pool-'));
+    const log = join(dir, 'big.ndjson');
+    writeFileSync(log, readFileSync(demoLog, 'utf8').repeat(1500)); // 23 MB: six slices
+    const slices = splitForWorkers(log, 2, { sliceBytes: 4 << 20 });
+    expect(slices.length).toBeGreaterThan(3);
+    const prepared = await createMatcher(await loadHuntRules([examples]));
+    const pool = await HuntPool.start(1, { kind: 'tables', compiled: prepared.compiled });
+    try {
+      // This thread fails on its first slice while the worker still holds two.
+      await expect(pool.run(slices, [], () => {}, () => {}, () => {
+        throw new Error('boom');
+      })).rejects.toThrow('boom');
+      // The next run, over another file: only its own results count.
+      const small = join(dir, 'small.ndjson');
+      writeFileSync(small, readFileSync(demoLog, 'utf8').repeat(100));
+      const seen: number[] = [];
+      const threads = await pool.run([{ path: small, format: 'ndjson', gzip: false }], [], (r) => seen.push(r.events), () => {});
+      expect(threads).toBe(1);
+      expect(seen).toEqual([100 * 19]);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('reports progress in events and bytes up to the whole input', async () => {
