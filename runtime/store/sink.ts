@@ -40,6 +40,8 @@ export class StoreSink {
   /** Serialises flushes and replays so batches never overtake each other. */
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
+  /** The database failed and has not taken a write since (LUN9012 is said once per outage). */
+  private down = false;
 
   constructor(opts: StoreSinkOptions) {
     this.opts = { batchSize: 500, flushMs: 200, retryMs: 1000, ...opts };
@@ -99,6 +101,7 @@ export class StoreSink {
       try {
         await writeMessages(await this.connect(), batch);
         this.stats.written += batch.length;
+        this.down = false;
         return;
       } catch (err) {
         this.lostConnection(err);
@@ -111,7 +114,9 @@ export class StoreSink {
 
   private lostConnection(err: unknown): void {
     this.stats.failures++;
-    this.opts.onDiagnostic?.({ code: 'LUN9012', severity: 'warning', message: `database unavailable, spooling to ${this.spool.dir}: ${(err as Error).message}` });
+    // Once per outage, not at every retry (an agent retries for as long as the database is down).
+    if (!this.down) this.opts.onDiagnostic?.({ code: 'LUN9012', severity: 'warning', message: `database unavailable, spooling to ${this.spool.dir}: ${(err as Error).message}` });
+    this.down = true;
     const pool = this.pool;
     this.pool = undefined;
     void pool?.end().catch(() => {});
@@ -144,5 +149,6 @@ export class StoreSink {
       this.spool.remove(seg);
       this.stats.replayed += messages.length;
     }
+    this.down = false;
   }
 }
