@@ -4,7 +4,7 @@
 
 import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { constants, createGunzip, gunzipSync } from 'node:zlib';
-import { readEvtxBuffer, readEvtxFile, type ChunkRange, type EvtxRecord } from './evtx/reader.ts';
+import { CHUNK_SIZE, FILE_HEADER_SIZE, readEvtxBuffer, readEvtxFile, type ChunkRange, type EvtxRecord } from './evtx/reader.ts';
 import { NdjsonDecoder } from './json/ndjson.ts';
 import { ConcatJsonDecoder } from './json/concat-decoder.ts';
 import { AuditdDecoder } from './text/auditd.ts';
@@ -37,10 +37,11 @@ export interface RawReadOptions {
 }
 
 const BLOCK = 1 << 20;
-const EVTX_CHUNK = 1 << 16;
 
-/** The bytes a slice covers, for progress displays: its byte range, its EVTX chunks, or the
- *  whole file (gzip counts compressed bytes). 0 when the file cannot be read. */
+/** The bytes a slice covers, for progress displays: its byte range, its EVTX chunks (the
+ *  first slice with the file header, the last up to the end of the file, so that a file's
+ *  slices add up to its size), or the whole file (gzip counts compressed bytes). 0 when the
+ *  file cannot be read. */
 export function sliceSize(source: string | LogSlice): number {
   const slice: Partial<LogSlice> & { path: string } = typeof source === 'string' ? { path: source } : source;
   let size = 0;
@@ -49,7 +50,10 @@ export function sliceSize(source: string | LogSlice): number {
   } catch {
     return 0;
   }
-  if (slice.chunks) return Math.min(size, (slice.chunks.end - slice.chunks.first) * EVTX_CHUNK);
+  if (slice.chunks) {
+    const at = (chunk: number) => Math.min(size, FILE_HEADER_SIZE + chunk * CHUNK_SIZE);
+    return at(slice.chunks.end) - (slice.chunks.first === 0 ? 0 : at(slice.chunks.first));
+  }
   return Math.max(0, Math.min(size, slice.end ?? size) - (slice.start ?? 0));
 }
 
@@ -118,7 +122,7 @@ function* readRawSyncInner(slice: LogSlice, file: string, sink: DiagnosticSink, 
     } else {
       // One batch per chunk: progress by the chunk size.
       for (const recs of readEvtxFile(slice.path, { file, onDiagnostic: sink, flat }, slice.chunks)) {
-        onBytes?.(EVTX_CHUNK);
+        onBytes?.(CHUNK_SIZE);
         yield evtxBatch(recs);
       }
     }

@@ -3,11 +3,11 @@
 // diagnostics; the walker is recursive, sorted, and sniffs files whose extension says nothing.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { listLogFiles, readEventsSync, splitForWorkers } from '../../../runtime/sources/index.ts';
+import { listLogFiles, readEventsSync, sliceSize, splitForWorkers } from '../../../runtime/sources/index.ts';
 import type { Diagnostic } from '../../../policy/diagnostics.ts';
 import { evtxRoot, MULTI_CHUNK, otrfRoot } from './corpus.ts';
 
@@ -36,6 +36,8 @@ describe('splitForWorkers', () => {
         expect(s.firstLine).toBe(text.subarray(0, s.start!).toString('latin1').split('\n').length);
       }
       expect(slices[n - 1].end).toBe(text.length);
+      // Progress displays count each slice's bytes: together, the file's.
+      expect(slices.reduce((a, s) => a + sliceSize(s), 0)).toBe(text.length);
       const parts = slices.flatMap((s) => events(s));
       expect(parts.map((e) => e.record)).toEqual(whole.map((e) => e.record));
       expect(parts.map((e) => e.event)).toEqual(whole.map((e) => e.event));
@@ -58,6 +60,8 @@ describe('splitForWorkers', () => {
     for (const n of [2, 4, 17, 40]) {
       const slices = splitForWorkers(MULTI_CHUNK, n);
       expect(slices.length).toBe(Math.min(n, 17));
+      // With the file header in the first slice and the file's end in the last.
+      expect(slices.reduce((a, s) => a + sliceSize(s), 0)).toBe(statSync(MULTI_CHUNK).size);
       const parts = slices.flatMap((s) => events(s));
       expect(parts.map((e) => e.record)).toEqual(whole.map((e) => e.record));
     }
@@ -68,6 +72,7 @@ describe('splitForWorkers', () => {
     writeFileSync(p, readFileSync(MULTI_CHUNK).subarray(4096));
     const slices = splitForWorkers(p, 3);
     expect(slices.map((s) => s.chunks)).toEqual([{ first: 0, end: 5 }, { first: 5, end: 11 }, { first: 11, end: 17 }]);
+    expect(slices.reduce((a, s) => a + sliceSize(s), 0)).toBe(statSync(p).size);
     expect(slices.flatMap((s) => events(s)).map((e) => e.record)).toEqual(events(MULTI_CHUNK).map((e) => e.record));
   });
 
