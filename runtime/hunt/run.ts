@@ -169,11 +169,12 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
     // when, after a while, enough input is left for them to pay off.
     let k = 0;
     if (!opts.pool) {
-      let left = slices.reduce((n, sl) => n + sliceSize(sl), 0);
+      const sizes = slices.map(sliceSize);
+      let left = sizes.reduce((a, b) => a + b, 0);
       const t = performance.now();
       for (; k < slices.length; k++) {
         if (k > 0 && performance.now() - t >= start.afterMs && left >= start.minBytesLeft) break;
-        left -= sliceSize(slices[k]);
+        left -= sizes[k];
         take(scanHere(slices[k]));
       }
     }
