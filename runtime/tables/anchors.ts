@@ -91,11 +91,6 @@ export function anchorIndex(literals: readonly string[]): AnchorIndex {
   return { test: new RegExp(source, 'i'), re: new RegExp(source, 'gi'), anchors };
 }
 
-/** anchorIndex(literals).test */
-export function anchorRegExp(literals: readonly string[]): RegExp {
-  return anchorIndex(literals).test;
-}
-
 /**
  * Calls hit(literal) for every literal occurring in text.toLowerCase(), found by checking
  * around each anchor occurrence instead of scanning the whole text. Returns false, having
