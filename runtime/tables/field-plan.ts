@@ -39,8 +39,10 @@ export interface FieldPlan {
   exists: number[];
   /** Automata over the case-folded value: ASCII-only patterns in one (small alphabet, dense
    *  rows), patterns with other characters in another. Entries per pattern: [pid, kind, …]. */
-  /** `resume`: the automaton's scanner for long values that repeat a prefix (prefix-scan.ts). */
-  acs: { ac: AhoCorasick; entries: Int32Array[]; resume: PrefixScan | null }[];
+  /** `resume`: the automaton's scanner for long values that repeat a prefix (prefix-scan.ts).
+   *  `need`: with the non-ASCII patterns, a class of their non-ASCII characters; a value with
+   *  none of them (nearly all: windash's dashes make most such patterns) is not scanned. */
+  acs: { ac: AhoCorasick; entries: Int32Array[]; resume: PrefixScan | null; need: RegExp | null }[];
   /** Patterns not yet turned into automata (built on the field's first value: load time). */
   pending: [string, number[]][] | null;
   /** A handful of patterns: String indexOf (native, vectorised) beats a pass of the automaton. */
@@ -254,10 +256,17 @@ export function buildAutomata(plan: FieldPlan, cache: AutomatonCache): void {
       const key = pats.join('\u0000');
       let ac = cache.get(key);
       if (ac === undefined) cache.set(key, (ac = new AhoCorasick(pats)));
-      plan.acs.push({ ac, entries, resume: null });
+      plan.acs.push({ ac, entries, resume: null, need: wantAscii ? null : nonAsciiClass(pats) });
     }
     else if (pats.length) (plan.small ??= []).push(...pats.map((text, i) => ({ text, entries: entries[i] })));
   }
+}
+
+/** A regex matching any of the non-ASCII code units of the patterns (each has at least one). */
+function nonAsciiClass(patterns: readonly string[]): RegExp {
+  const units = new Set<number>();
+  for (const p of patterns) for (let i = 0; i < p.length; i++) if (p.charCodeAt(i) > 127) units.add(p.charCodeAt(i));
+  return new RegExp(`[${[...units].map((u) => `\\u${u.toString(16).padStart(4, '0')}`).join('')}]`);
 }
 
 /** First index i with values[i] > x (strict) or ≥ x. */

@@ -62,6 +62,8 @@ export interface FastPathCounters {
    *  the same start (prefix-scan.ts): by the field automata, and by keyword anchors. */
   prefixSkipped: number;
   keywordPrefixSkipped: number;
+  /** Values not scanned by a field's non-ASCII automaton (they hold none of its characters). */
+  nonAsciiSkipped: number;
 }
 
 export interface ExplainedMatch {
@@ -198,7 +200,7 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
   const kwCache = new Map<string, KeywordGroup>();
   const automata: AutomatonCache = new Map();
   let maxFields = 0;
-  const gates: FastPathCounters = { gatedRegexes: 0, gatedDirect: 0, gateRuns: 0, keywordScans: 0, keywordValues: 0, keywordAutomaton: 0, keywordShort: 0, smallSetRuns: 0, deferredFields: 0, deferredRuns: 0, promoted: 0, keywordLocal: 0, keywordRepeats: 0, directRuns: 0, memoHits: 0, routedEvents: 0, parts: 0, prefixSkipped: 0, keywordPrefixSkipped: 0 };
+  const gates: FastPathCounters = { gatedRegexes: 0, gatedDirect: 0, gateRuns: 0, keywordScans: 0, keywordValues: 0, keywordAutomaton: 0, keywordShort: 0, smallSetRuns: 0, deferredFields: 0, deferredRuns: 0, promoted: 0, keywordLocal: 0, keywordRepeats: 0, directRuns: 0, memoHits: 0, routedEvents: 0, parts: 0, prefixSkipped: 0, keywordPrefixSkipped: 0, nonAsciiSkipped: 0 };
   const buildPlan = (t: EventTable, isKey: ReadonlySet<number>, routedBy: ReadonlySet<string>, whole?: TablePlan): TablePlan => {
     let index: (number[] | undefined)[];
     if (whole !== undefined) index = whole.index;
@@ -564,6 +566,10 @@ export function createTableMatcher(compiled: CompiledPolicy): TableMatcher {
       curValue = v;
       for (let i = 0; i < f.acs.length; i++) {
         const a = f.acs[i];
+        if (a.need !== null && !a.need.test(text)) {
+          gates.nonAsciiSkipped++;
+          continue;
+        }
         curEntries = a.entries;
         if (text.length < PREFIX_MIN) a.ac.search(text, acHit);
         else gates.prefixSkipped += (a.resume ??= new PrefixScan(a.ac)).search(text, acHit);

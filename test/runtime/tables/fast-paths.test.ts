@@ -145,6 +145,36 @@ describe('table matcher fast paths ≡ reference interpreter', () => {
     expect(tm.fastPaths.memoHits).toBeGreaterThan(100); // Image repeats: replayed, not walked again
   });
 
+  it("a field's non-ASCII automaton scans only values holding one of its characters", () => {
+    // windash-like variants: each flag with - and / (ASCII automaton) and with en/em dash and
+    // horizontal bar (non-ASCII automaton, more than a small set).
+    const flags = ['enc', 'nop', 'w hidden', 'exec bypass', 'ep', 'c'];
+    const dashes = ['-', '/', '\u2013', '\u2014', '\u2015'];
+    const rules: RuleDecl[] = flags.flatMap((f, i) => dashes.map((d, j) => rule(`f${i}d${j}`, 'ProcessCreate', compare('CommandLine', 'contains', ` ${d}${f}`))));
+    const policies = [policy(rules)];
+    const { compiled } = compilePolicies(policies, { analyze: false });
+    const tm = createTableMatcher(compiled);
+    const ref = createInterpreter(policies);
+    let wideMatches = 0;
+    let events = 0;
+    const tokenArb = fc.oneof(fc.constantFrom(...flags.map((f) => ` ${f}`), ' straße', ' \u0130', ' x'), fc.tuple(fc.constantFrom(...dashes), fc.constantFrom(...flags, 'zz')).map(([d, f]) => ` ${d}${f.toUpperCase()}`));
+    fc.assert(
+      fc.property(fc.array(fc.array(tokenArb, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 20 }), (lines) => {
+        for (const toks of lines) {
+          const e: LunaEvent = { type: 'ProcessCreate', fields: { CommandLine: `powershell${toks.join('')}` } };
+          const expected = ref.match(e);
+          expect(tm.match(e)).toEqual(expected);
+          events++;
+          if (expected.some((m) => /d[234]$/.test(m.ruleId))) wideMatches++;
+        }
+      }),
+      { numRuns: 200, seed: 20261208 },
+    );
+    console.log(`non-ASCII automaton: ${events} events, ${wideMatches} matched through it, ${tm.fastPaths.nonAsciiSkipped} values skipped`);
+    expect(wideMatches).toBeGreaterThan(events / 10);
+    expect(tm.fastPaths.nonAsciiSkipped).toBeGreaterThan(events / 10);
+  });
+
   it('a keyword-only rule is evaluated only on events where its keywords occur', () => {
     const kw: Expr = { kind: 'keyword', op: 'contains', values: ['sekurlsa::', 'mimikatz'].map((value) => ({ kind: 'str' as const, value })), quant: 'any', cased: false };
     const policies = [policy([rule('m', 'ProcessCreate', and(kw, not(compare('EventID', 'eq', 15))))])];
