@@ -209,6 +209,16 @@ const CASES: Case[] = [
   { name: 'serve: --port not a number', args: () => ['serve', '--port', 'abc'], code: 2, lun: /LUN9005/, also: /--port/ },
   { name: 'report: --hours not a number', args: () => ['report', '--hours', 'abc'], code: 2, lun: /LUN9005/, also: /--hours/ },
   { name: 'ingest: --batch not a number', args: () => ['ingest', '--batch', 'abc', '--until-idle', '1'], code: 2, lun: /LUN9005/, also: /--batch/ },
+  { name: 'hunt: --workers not a number', args: () => ['hunt', '--rules', 'examples/linux', '--workers', 'abc', f('events.ndjson')], code: 2, lun: /LUN9005/, also: /--workers/ },
+  // --max-groups 0 once evicted on every event, and 'abc' lifted the bound: both silently.
+  { name: 'hunt: --max-groups zero', args: () => ['hunt', '--rules', 'examples/linux', '--max-groups', '0', f('events.ndjson')], code: 2, lun: /LUN9005/, also: /--max-groups/ },
+  { name: 'hunt: --max-groups not a number', args: () => ['hunt', '--rules', 'examples/linux', '--max-groups', 'abc', f('events.ndjson')], code: 2, lun: /LUN9005/, also: /--max-groups/ },
+  { name: 'agent: --rotate-size not a number', args: () => ['agent', '--dry-run', '--jsonl', f('never.jsonl'), '--rotate-size', '64MB', '--state-dir', f('agent-state')], code: 2, lun: /LUN9005/, also: /--rotate-size/ },
+  { name: 'agent reload: --timeout not a number', args: () => ['agent', 'reload', '--timeout', 'soon'], code: 2, lun: /LUN9005/, also: /--timeout/ },
+  { name: 'db migrate: --to not a number', args: () => ['db', 'migrate', '--to', 'latest', '--db', 'mysql://root@127.0.0.1:3306/luna_bad_input'], code: 2, lun: /LUN9005/, also: /--to/ },
+  { name: 'db prune: negative --older-than', args: () => ['db', 'prune', '--older-than', '-30', '--db', 'mysql://root@127.0.0.1:3306/luna_bad_input'], code: 2, lun: /LUN9005/, also: /--older-than/ },
+  // 'abc' once compiled silently with the default.
+  { name: 'compile: --max-dnf-terms not a number', args: () => ['compile', 'examples/linux', '-o', f('never.lbundle'), '--max-dnf-terms', 'abc'], code: 2, lun: /LUN0003/, also: /--max-dnf-terms/ },
   { name: 'report: --db not a URL', args: () => ['report', '--db', 'garbage'], code: 2, lun: /LUN9001/ },
   // A port that is taken: the listen error ends the process (it used to hang on the poll timer).
   { name: 'serve: port already in use', args: () => ['serve', '--port', String(busyPort), '--db', 'mysql://root@127.0.0.1:3306/luna_bad_input'], code: 2, lun: /LUN\d{4}/, also: /EADDRINUSE/ },

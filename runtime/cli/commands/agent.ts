@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { action, formatOf, printJson } from '../output.ts';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes.ts';
 import { repeatable } from '../repeatable.ts';
+import { wholeNumber } from '../numbers.ts';
 
 
 export function register(program: Command): void {
@@ -18,8 +19,8 @@ export function register(program: Command): void {
     .option('--enforce-system-wide', 'enforce outside any scope cgroup (production hosts only)')
     .option('--fanotify-dir <dir>', 'enforce file-open/exec blocks with fanotify on this directory (repeatable)', repeatable)
     .option('--jsonl <file>', 'write events as JSON lines to this file')
-    .option('--rotate-size <bytes>', 'rotate the JSON lines file at this size', (v) => Number(v))
-    .option('--rotate-count <n>', 'rotated JSON lines files to keep', (v) => Number(v))
+    .option('--rotate-size <bytes>', 'rotate the JSON lines file at this size')
+    .option('--rotate-count <n>', 'rotated JSON lines files to keep')
     .option('--stdout', 'write events as JSON lines to stdout')
     .option('--report <url>', 'send detections and activations to mysql://… or nats://… (repeatable)', repeatable)
     .option('--state-dir <dir>', 'status file and last-known-good slots', '/run/luna')
@@ -53,6 +54,8 @@ scope the agent monitors only. SIGTERM/SIGINT detach every BPF program cleanly.`
           else process.stdout.write(formatCapabilities(caps) + '\n');
           return EXIT_OK;
         }
+        if (opts.rotateSize !== undefined) opts.rotateSize = wholeNumber('--rotate-size', opts.rotateSize as string, 1, Number.MAX_SAFE_INTEGER);
+        if (opts.rotateCount !== undefined) opts.rotateCount = wholeNumber('--rotate-count', opts.rotateCount as string, 0, 10_000);
         const { runAgent } = await import('../../agent/run.ts');
         return runAgent(opts, format);
       }),
@@ -61,12 +64,13 @@ scope the agent monitors only. SIGTERM/SIGINT detach every BPF program cleanly.`
   agent
     .command('reload')
     .description('ask the running agent to reload its bundle (SIGHUP) and report the outcome (uses --state-dir, and --bundle to switch bundles)')
-    .option('--timeout <ms>', 'how long to wait for the outcome', (v) => Number(v), 15000)
+    .option('--timeout <ms>', 'how long to wait for the outcome', '15000')
     .action(
-      action(async (opts: { timeout: number }, cmd: Command) => {
+      action(async (opts: { timeout: string }, cmd: Command) => {
+        const timeout = wholeNumber('--timeout', opts.timeout, 1, 86_400_000);
         const { requestReload } = await import('../../agent/run.ts');
         const g = cmd.optsWithGlobals() as { stateDir: string; bundle?: string };
-        return requestReload({ stateDir: g.stateDir, bundle: g.bundle, timeout: opts.timeout }, formatOf(cmd));
+        return requestReload({ stateDir: g.stateDir, bundle: g.bundle, timeout }, formatOf(cmd));
       }),
     );
 

@@ -61,6 +61,10 @@ Examples:
           printDiagnostics([{ code: 'LUN0003', severity: 'error', message: `--revision must be a non-negative integer, got '${opts.revision}'` }], format);
           return EXIT_USAGE;
         }
+        if (!Number.isInteger(maxDnf) || maxDnf < 1) {
+          printDiagnostics([{ code: 'LUN0003', severity: 'error', message: `--max-dnf-terms must be a positive integer, got '${opts.maxDnfTerms}'` }], format);
+          return EXIT_USAGE;
+        }
         for (const [name, v] of [['--created-at', opts.createdAt], ['--not-before', opts.notBefore], ['--expires-at', opts.expiresAt]] as const) {
           if (v !== undefined && Number.isNaN(Date.parse(v))) {
             printDiagnostics([{ code: 'LUN0003', severity: 'error', message: `${name} must be an ISO-8601 time, got '${v}'` }], format);
@@ -74,7 +78,7 @@ Examples:
         const { writeFileSync } = await import('node:fs');
         const key = opts.key ? privateKeyFrom(opts.key) : undefined;
         const loaded = await loadPolicies(paths);
-        const compileOpts = { maxDnfTerms: Number.isInteger(maxDnf) && maxDnf > 0 ? maxDnf : 256 };
+        const compileOpts = { maxDnfTerms: maxDnf };
         let result = await compilePoliciesWithChecks(loaded.policies, compileOpts);
         let diagnostics = [...loaded.diagnostics, ...result.diagnostics];
         if (opts.skipInvalid && diagnostics.some((d) => d.severity === 'error')) {

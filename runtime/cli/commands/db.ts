@@ -1,6 +1,7 @@
 // `luna db migrate|status|prune`: the MySQL/MariaDB store's schema and retention.
 import type { Command } from 'commander';
 import { action, formatOf, printJson } from '../output.ts';
+import { wholeNumber } from '../numbers.ts';
 
 const DB_HELP = `database URL (default: $LUNA_DB or mysql://root@127.0.0.1:3306/luna)`;
 
@@ -23,11 +24,12 @@ export function register(program: Command): void {
   db.command('migrate')
     .description('apply pending schema migrations (creates the database if missing)')
     .option('--db <url>', DB_HELP)
-    .option('--to <version>', 'stop at this schema version', (v) => Number(v))
+    .option('--to <version>', 'stop at this schema version')
     .action(
-      action(async (opts: { db?: string; to?: number }, cmd: Command) => {
+      action(async (opts: { db?: string; to?: string }, cmd: Command) => {
+        const to = opts.to === undefined ? Infinity : wholeNumber('--to', opts.to, 1, 1_000_000);
         const { migrateUp } = await import('../../store/migrations.ts');
-        const applied = await withPool(opts.db, (pool) => migrateUp(pool, opts.to ?? Infinity));
+        const applied = await withPool(opts.db, (pool) => migrateUp(pool, to));
         if (formatOf(cmd) === 'json') printJson({ applied });
         else process.stdout.write(applied.length ? `applied migrations: ${applied.join(', ')}\n` : 'schema is up to date\n');
       }),
@@ -49,11 +51,12 @@ export function register(program: Command): void {
   db.command('prune')
     .description('delete events older than N days (detections, metrics, port observations, closed alerts)')
     .option('--db <url>', DB_HELP)
-    .requiredOption('--older-than <days>', 'retention in days', (v) => Number(v))
+    .requiredOption('--older-than <days>', 'retention in days')
     .action(
-      action(async (opts: { db?: string; olderThan: number }, cmd: Command) => {
+      action(async (opts: { db?: string; olderThan: string }, cmd: Command) => {
+        const days = wholeNumber('--older-than', opts.olderThan, 0, 100_000);
         const { pruneOlderThan } = await import('../../store/retention.ts');
-        const deleted = await withPool(opts.db, (pool) => pruneOlderThan(pool, opts.olderThan));
+        const deleted = await withPool(opts.db, (pool) => pruneOlderThan(pool, days));
         if (formatOf(cmd) === 'json') printJson({ deleted });
         else for (const [t, n] of Object.entries(deleted)) process.stdout.write(`${t}: ${n} rows deleted\n`);
       }),

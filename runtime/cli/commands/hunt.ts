@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { action, formatOf, printDiagnostics } from '../output.ts';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../exit-codes.ts';
 import { repeatable } from '../repeatable.ts';
+import { wholeNumber } from '../numbers.ts';
 
 interface Opts {
   rules: string[];
@@ -67,8 +68,8 @@ Examples:
         const out = opts.output ?? (format === 'json' ? 'jsonl' : 'table');
         if (!['table', 'jsonl', 'csv'].includes(out)) throw usage(`--output must be table, jsonl or csv, not '${out}'`);
         if (!['auto', 'tables', 'interpreter'].includes(opts.matcher)) throw usage(`--matcher must be auto, tables or interpreter`);
-        const workers = Number(opts.workers);
-        if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw usage(`--workers must be a whole number from 1 to 64`);
+        const workers = wholeNumber('--workers', opts.workers, 1, 64);
+        const maxGroups = opts.maxGroups === undefined ? undefined : wholeNumber('--max-groups', opts.maxGroups, 1, 100_000_000);
         const filter = {
           minLevel: opts.level ? parseLevel(opts.level) : undefined,
           tags: opts.tag,
@@ -110,7 +111,7 @@ Examples:
           matcher: opts.matcher as 'auto',
           sigma: { pipelines: opts.pipeline, placeholders: opts.placeholders },
           filter,
-          limits: opts.maxGroups ? { maxGroups: Number(opts.maxGroups) } : undefined,
+          limits: maxGroups === undefined ? undefined : { maxGroups },
           onProgress: (events, bytes, total) => bar.tick(bytes, `· ${events.toLocaleString('en-US')} events`, total),
           onDetection: (d) => {
             for (const r of reporters) {

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { action } from '../output.ts';
+import { wholeNumber } from '../numbers.ts';
 
 interface ServeOptions {
   db?: string;
@@ -10,12 +11,6 @@ interface ServeOptions {
   token?: string;
 }
 
-/** A whole-number option in [min, max], else a coded usage error (exit 2) naming the option. */
-function wholeNumber(name: string, raw: string | number, min: number, max: number): number {
-  const n = typeof raw === 'number' ? raw : /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new Error(`LUN9005: ${name} must be a whole number from ${min} to ${max} (got '${raw}')`);
-  return n;
-}
 
 export function register(program: Command): void {
   program
