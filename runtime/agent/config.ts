@@ -47,6 +47,18 @@ export function readAgentConfig(path: string): AgentConfig {
   const str = (k: string) => (d[k] === undefined ? undefined : String(d[k]));
   const sinks = (d.sinks ?? {}) as Record<string, Record<string, unknown> | boolean>;
   const j = sinks.jsonl as Record<string, unknown> | undefined;
+  // Numbers and switches are checked, not coerced: 'yes' or '64MB' would quietly mean off.
+  const bad: ReturnType<typeof diag>[] = [];
+  const whole = (v: unknown, name: string, min: number): number | undefined => {
+    if (v === undefined) return undefined;
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= min) return v;
+    bad.push(diag('LUN9103', 'error', `agent setting ${name} must be a whole number ≥ ${min}, not ${JSON.stringify(v)}`, { file: path }));
+    return undefined;
+  };
+  if (d.dry_run !== undefined && typeof d.dry_run !== 'boolean') bad.push(diag('LUN9103', 'error', `agent setting dry_run must be true or false, not ${JSON.stringify(d.dry_run)}`, { file: path }));
+  const rotateSize = whole(j?.rotate_size, 'sinks.jsonl.rotate_size', 1);
+  const rotateCount = whole(j?.rotate_count, 'sinks.jsonl.rotate_count', 0);
+  if (bad.length) throw new DiagnosticError(bad);
   return {
     bundle: str('bundle'),
     scopeCgroup: str('scope_cgroup'),
@@ -54,7 +66,7 @@ export function readAgentConfig(path: string): AgentConfig {
     fanotifyDirs: Array.isArray(d.fanotify_dirs) ? d.fanotify_dirs.map(String) : undefined,
     stateDir: str('state_dir'),
     keys: Array.isArray(d.keys) ? d.keys.map(String) : undefined,
-    jsonl: j && j.path ? { path: String(j.path), rotateSize: j.rotate_size === undefined ? undefined : Number(j.rotate_size), rotateCount: j.rotate_count === undefined ? undefined : Number(j.rotate_count) } : undefined,
+    jsonl: j && j.path ? { path: String(j.path), rotateSize, rotateCount } : undefined,
     stdout: sinks.stdout === true,
     report: Array.isArray(sinks.report) ? (sinks.report as unknown[]).map(String) : undefined,
   };

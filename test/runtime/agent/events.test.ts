@@ -8,6 +8,7 @@ import { EV, F, type RawEvent } from '../../../driver/layout.ts';
 import { EventMapper, processGuid } from '../../../runtime/agent/events.ts';
 import { readAgentConfig } from '../../../runtime/agent/config.ts';
 import { rmSync, writeFileSync } from 'node:fs';
+import type { DiagnosticError } from '../../../policy/diagnostics.ts';
 
 function raw(p: Partial<RawEvent>): RawEvent {
   return {
@@ -77,5 +78,21 @@ describe('agent.yaml', () => {
       jsonl: { path: '/var/log/l.jsonl', rotateSize: 1000, rotateCount: 2 }, stdout: true, report: ['mysql://root@127.0.0.1/luna'],
     });
     rmSync(f);
+  });
+
+  it('refuses values it would otherwise coerce into something else (one diagnostic each)', () => {
+    const f = `/tmp/luna-agent-bad-${process.pid}.yaml`;
+    writeFileSync(f, 'dry_run: yes please\nsinks:\n  jsonl: { path: /var/log/l.jsonl, rotate_size: 64MB, rotate_count: -1 }\n');
+    try {
+      readAgentConfig(f);
+      expect.unreachable('a bad agent.yaml was accepted');
+    } catch (err) {
+      const ds = (err as DiagnosticError).diagnostics;
+      expect(ds.map((d) => d.code)).toEqual(['LUN9103', 'LUN9103', 'LUN9103']);
+      expect(ds.map((d) => d.message).join('\n')).toMatch(/dry_run[\s\S]*rotate_size[\s\S]*rotate_count/);
+      expect(ds.every((d) => d.file === f)).toBe(true);
+    } finally {
+      rmSync(f);
+    }
   });
 });
