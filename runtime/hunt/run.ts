@@ -6,6 +6,7 @@ import { DiagnosticError, type Diagnostic } from '../../policy/diagnostics.ts';
 import type { SigmaOptions } from '../../policy/import/sigma/index.ts';
 import { createCorrelationEngine, type CorrelationAlert, type CorrelationLimits, type CorrelationStats } from '../correlation/engine.ts';
 import { listLogFiles, sliceSize, splitForWorkers, type LogSlice } from '../sources/index.ts';
+import { renamed, spoolStreams } from '../sources/spool.ts';
 import { makeFilter, type Detection, type DetectionFilter } from './detection.ts';
 import { createMatcher, loadHuntRules, type HuntRules, type MatcherKind } from './load-rules.ts';
 import { HuntPool } from './pool.ts';
@@ -128,80 +129,91 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
     }
   };
 
-  const files = listLogFiles(opts.logs, { onDiagnostic: (d) => diagnostics.push(d) });
-  let events = 0;
-  // Scanning threads: the main one, plus the pool's workers.
-  const threads = opts.pool ? opts.pool.size + 1 : Math.max(1, Math.floor(opts.workers ?? 1));
-  const loadSeconds = (performance.now() - t0) / 1000;
-  const t1 = performance.now();
-  const take = (r: ScanResult) => {
-    events += r.events;
-    diagnostics.push(...r.diagnostics);
-    for (const h of r.hits) onHit(h);
-  };
-  const totalBytes = files.reduce((n, f) => n + sliceSize(f), 0);
-  let progressed = 0;
-  let bytes = 0;
-  const progress = (n: number, b: number) => {
-    progressed += n;
-    bytes += b;
-    opts.onProgress?.(progressed, bytes, totalBytes);
-  };
-  // A scan on this thread, its progress (running totals per scan) turned into deltas.
-  const scanHere = (source: string | LogSlice): ScanResult => {
-    let e0 = 0;
-    let b0 = 0;
-    return scanSource(source, m.matcher, needFields, opts.onProgress && ((n, b) => {
-      progress(n - e0, b - b0);
-      e0 = n;
-      b0 = b;
-    }));
-  };
-  let workers = 1;
-  // Too little input for a worker to pay off (see below): not even cut into slices.
-  const start = opts.startWorkers ?? { afterMs: SOLO_MS, minBytesLeft: WORKER_MIN_BYTES };
-  if (threads === 1 || (!opts.pool && totalBytes < start.minBytesLeft)) for (const f of files) take(scanHere(f));
-  else {
-    const slices = files.flatMap((f) => splitForWorkers(f, threads, { onDiagnostic: (d) => diagnostics.push(d), sliceBytes: SLICE_BYTES }));
-    // This thread starts alone (unless given a warm pool): a worker takes a second or two to
-    // be ready and scans slowly until V8 has tiered its code up, and starting one slows this
-    // thread's own warm-up (V8 compiles on the other core). So workers are started only
-    // when, after a while, enough input is left for them to pay off.
-    let k = 0;
-    if (!opts.pool) {
-      const sizes = slices.map(sliceSize);
-      let left = sizes.reduce((a, b) => a + b, 0);
-      const t = performance.now();
-      for (; k < slices.length; k++) {
-        if (k > 0 && performance.now() - t >= start.afterMs && left >= start.minBytesLeft) break;
-        left -= sizes[k];
-        take(scanHere(slices[k]));
-      }
-    }
-    if (k < slices.length) {
-      const pool = opts.pool ?? HuntPool.spawn(threads - 1, m.kind === 'interpreter' ? { kind: 'interpreter', policies: rules.policies } : { kind: 'tables', compiled: withoutKernel(m.compiled) });
-      try {
-        workers = await pool.run(slices.slice(k), [...needFields], take, progress, scanHere);
-      } finally {
-        if (!opts.pool) await pool.close();
-      }
-    }
+  const spooled = await spoolStreams(listLogFiles(opts.logs, { onDiagnostic: (d) => diagnostics.push(d) }), (d) => diagnostics.push(d));
+  try {
+    return await scanAll(spooled.files, spooled.names);
+  } finally {
+    spooled.cleanup();
   }
-  for (const a of engine.flush()) emitAlert(a);
-  return {
-    files: files.length,
-    events,
-    detections,
-    rules: [...rules.rules.values()].length - rules.correlations.length,
-    correlations: rules.correlations.length,
-    matcher: m.kind,
-    workers,
-    scanSeconds: (performance.now() - t1) / 1000,
-    loadSeconds,
-    byRule: [...byRule.values()].sort((a, b) => b.count - a.count || a.rule_id.localeCompare(b.rule_id)),
-    correlation: engine.stats,
-    diagnostics,
-  };
+
+  async function scanAll(files: string[], names: ReadonlyMap<string, string>): Promise<HuntSummary> {
+    let events = 0;
+    // Scanning threads: the main one, plus the pool's workers.
+    const threads = opts.pool ? opts.pool.size + 1 : Math.max(1, Math.floor(opts.workers ?? 1));
+    const loadSeconds = (performance.now() - t0) / 1000;
+    const t1 = performance.now();
+    const take = (r: ScanResult) => {
+      events += r.events;
+      for (const d of r.diagnostics) diagnostics.push(names.size ? renamed(d, names) : d);
+      for (const h of r.hits) {
+        if (names.size) h.file = names.get(h.file) ?? h.file;
+        onHit(h);
+      }
+    };
+    const totalBytes = files.reduce((n, f) => n + sliceSize(f), 0);
+    let progressed = 0;
+    let bytes = 0;
+    const progress = (n: number, b: number) => {
+      progressed += n;
+      bytes += b;
+      opts.onProgress?.(progressed, bytes, totalBytes);
+    };
+    // A scan on this thread, its progress (running totals per scan) turned into deltas.
+    const scanHere = (source: string | LogSlice): ScanResult => {
+      let e0 = 0;
+      let b0 = 0;
+      return scanSource(source, m.matcher, needFields, opts.onProgress && ((n, b) => {
+        progress(n - e0, b - b0);
+        e0 = n;
+        b0 = b;
+      }));
+    };
+    let workers = 1;
+    // Too little input for a worker to pay off (see below): not even cut into slices.
+    const start = opts.startWorkers ?? { afterMs: SOLO_MS, minBytesLeft: WORKER_MIN_BYTES };
+    if (threads === 1 || (!opts.pool && totalBytes < start.minBytesLeft)) for (const f of files) take(scanHere(f));
+    else {
+      const slices = files.flatMap((f) => splitForWorkers(f, threads, { onDiagnostic: (d) => diagnostics.push(d), sliceBytes: SLICE_BYTES }));
+      // This thread starts alone (unless given a warm pool): a worker takes a second or two to
+      // be ready and scans slowly until V8 has tiered its code up, and starting one slows this
+      // thread's own warm-up (V8 compiles on the other core). So workers are started only
+      // when, after a while, enough input is left for them to pay off.
+      let k = 0;
+      if (!opts.pool) {
+        const sizes = slices.map(sliceSize);
+        let left = sizes.reduce((a, b) => a + b, 0);
+        const t = performance.now();
+        for (; k < slices.length; k++) {
+          if (k > 0 && performance.now() - t >= start.afterMs && left >= start.minBytesLeft) break;
+          left -= sizes[k];
+          take(scanHere(slices[k]));
+        }
+      }
+      if (k < slices.length) {
+        const pool = opts.pool ?? HuntPool.spawn(threads - 1, m.kind === 'interpreter' ? { kind: 'interpreter', policies: rules.policies } : { kind: 'tables', compiled: withoutKernel(m.compiled) });
+        try {
+          workers = await pool.run(slices.slice(k), [...needFields], take, progress, scanHere);
+        } finally {
+          if (!opts.pool) await pool.close();
+        }
+      }
+    }
+    for (const a of engine.flush()) emitAlert(a);
+    return {
+      files: files.length,
+      events,
+      detections,
+      rules: [...rules.rules.values()].length - rules.correlations.length,
+      correlations: rules.correlations.length,
+      matcher: m.kind,
+      workers,
+      scanSeconds: (performance.now() - t1) / 1000,
+      loadSeconds,
+      byRule: [...byRule.values()].sort((a, b) => b.count - a.count || a.rule_id.localeCompare(b.rule_id)),
+      correlation: engine.stats,
+      diagnostics,
+    };
+  }
 }
 
 /** The compiled tables a hunt worker needs: not the kernel partition (the BPF driver's, a

@@ -1,12 +1,14 @@
 // Expanding the paths given to `luna hunt` into log files: directories are walked recursively
 // in sorted order (deterministic output); files with a log extension are taken as they are, and
 // files with another or no extension are taken when their content sniffs as a log format.
-// Paths named explicitly are always returned (the reader then reports what it cannot read).
+// Paths named explicitly are always returned (the reader then reports what it cannot read),
+// and so is '-', standard input (spool.ts copies such streams before they are read).
 
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { sniffFile } from './detect.ts';
 import { at, CODES, type DiagnosticSink } from './diagnostics.ts';
+import { STDIN } from './spool.ts';
 
 const LOG_EXT = new Set(['.json', '.jsonl', '.ndjson', '.log', '.gz', '.evtx']);
 /** Extensions that are never logs: not even sniffed (policies, docs, code, archives). .xml is
@@ -51,6 +53,10 @@ export function listLogFiles(paths: string[], opts: { onDiagnostic?: DiagnosticS
   const sink = opts.onDiagnostic ?? (() => {});
   const out: string[] = [];
   for (const p of paths) {
+    if (p === STDIN) {
+      out.push(p);
+      continue;
+    }
     let st;
     try {
       st = statSync(p);

@@ -30,7 +30,7 @@ export function register(program: Command): void {
   program
     .command('hunt')
     .description('hunt through recorded logs (NDJSON, EVTX) with rules, Sigma YAML or a bundle')
-    .argument('<logs...>', 'log files or directories (EVTX, NDJSON, evtx_dump JSON, .gz)')
+    .argument('<logs...>', 'log files or directories (EVTX, NDJSON, evtx_dump JSON, .gz), or - for standard input')
     .requiredOption('-r, --rules <path>', 'rules: .luna files, Sigma YAML, directories, or a compiled bundle (repeatable)', collect, [])
     .option('--output <format>', 'table, jsonl or csv (default: table; jsonl with --format json)')
     .option('-o, --out <file>', 'write detections to this file instead of stdout')
@@ -57,7 +57,8 @@ Examples:
   luna hunt -r ../sigma/rules/windows logs/Security.evtx
   luna hunt -r policy.lbundle --output jsonl logs/ > detections.jsonl
   luna hunt -r rules/ --level high --tag attack.t1059* --since 2020-10-18T00:00:00Z logs/
-  luna hunt -r rules/ --workers 2 --output csv -o found.csv big.ndjson`,
+  luna hunt -r rules/ --workers 2 --output csv -o found.csv big.ndjson
+  zcat archive/*.ndjson.gz | luna hunt -r rules/ -`,
     )
     .action(
       action(async (logs: string[], opts: Opts, cmd: Command) => {

@@ -1,7 +1,8 @@
 // luna hunt end to end: detections with source and author, filters, output formats, workers,
 // correlations (spec example with events written here), EVTX input, bad input.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -255,6 +256,38 @@ describe('luna hunt', () => {
     const full = run(['hunt', '-r', 'examples/sigma', '-o', '/dev/full', '--output', 'jsonl', 'examples/logs']);
     expect(full.status).toBe(2);
     expect(full.stderr).toMatch(/LUN0001: --out: writing \/dev\/full failed: ENOSPC/);
+  });
+
+  it('CLI: hunts standard input (-), gzip on it, and a FIFO: same detections, named as given, copies removed', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'luna-stdin-'));
+    const env = { ...process.env, CI: '1', TMPDIR: tmp };
+    const jsonl = (args: string[], input?: Buffer) => {
+      const r = spawnSync(luna, ['hunt', '-r', 'examples/sigma', '--output', 'jsonl', ...args], { cwd: repoRoot, encoding: 'utf8', env, input });
+      expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
+      return { status: r.status, found: r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Detection), stderr: r.stderr };
+    };
+    const direct = jsonl([demoLog]);
+    expect(direct.found.length).toBeGreaterThan(5);
+    const strip = (ds: Detection[]) => ds.map((d) => ({ ...d, source_file: '', correlation: d.correlation && { ...d.correlation, events: d.correlation.events.map((e) => ({ ...e, source_file: '' })) } }));
+    const piped = jsonl(['-'], readFileSync(demoLog));
+    expect(piped.status).toBe(1);
+    expect(strip(piped.found)).toEqual(strip(direct.found));
+    expect(new Set(piped.found.map((d) => d.source_file))).toEqual(new Set(['-']));
+    const gz = jsonl(['-'], gzipSync(readFileSync(demoLog)));
+    expect(strip(gz.found)).toEqual(strip(direct.found));
+    // A FIFO (what process substitution hands over) cannot be read by position either.
+    const fifo = join(tmp, 'events.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', `cat "${demoLog}" > "${fifo}"`]);
+    const fromFifo = jsonl([fifo]);
+    writer.kill();
+    expect(strip(fromFifo.found)).toEqual(strip(direct.found));
+    expect(fromFifo.found[0].source_file).toBe(fifo);
+    // A damaged line on stdin is reported at '-', the name the user gave.
+    const bad = jsonl(['-'], Buffer.from(`${readFileSync(demoLog, 'utf8').split('\n')[0]}\n{"broken":\n`));
+    expect(bad.stderr).toMatch(/^-:2:\d+: warning LUN6610/m);
+    // The copies are gone: only the FIFO is left in the private TMPDIR.
+    expect(readdirSync(tmp)).toEqual(['events.fifo']);
   });
 
   it('CLI: luna import sigma writes .luna files and the JSON fidelity report', () => {
