@@ -8,6 +8,7 @@ import type { Span } from '../../policy/ast.ts';
 export const CODES = {
   CANNOT_READ: 'LUN6601',
   UNKNOWN_FORMAT: 'LUN6602',
+  NO_LOGS: 'LUN6603',
   BAD_JSON_LINE: 'LUN6610',
   NOT_AN_OBJECT: 'LUN6611',
   BAD_JSON_DOCUMENT: 'LUN6612',

@@ -23,14 +23,16 @@ function sniffsAsLog(path: string): boolean {
   }
 }
 
-function walk(dir: string, out: string[], sink: DiagnosticSink): void {
+/** Walks `dir` into `out`; returns how many files it passed over as not logs. */
+function walk(dir: string, out: string[], sink: DiagnosticSink): number {
   let names: string[];
   try {
     names = readdirSync(dir).sort();
   } catch (e) {
     sink(at(CODES.CANNOT_READ, 'error', `cannot list directory: ${(e as Error).message}`, dir));
-    return;
+    return 0;
   }
+  let skipped = 0;
   for (const name of names) {
     if (name.startsWith('.')) continue; // .git, editor droppings
     const p = join(dir, name);
@@ -40,12 +42,14 @@ function walk(dir: string, out: string[], sink: DiagnosticSink): void {
     } catch {
       continue; // dangling symlink
     }
-    if (st.isDirectory()) walk(p, out, sink);
+    if (st.isDirectory()) skipped += walk(p, out, sink);
     else if (st.isFile()) {
       const ext = extname(name).toLowerCase();
       if (LOG_EXT.has(ext) || (!NEVER.has(ext) && sniffsAsLog(p))) out.push(p);
+      else skipped++;
     }
   }
+  return skipped;
 }
 
 /** Log files under `paths` (files as given, directories walked), without duplicates. */
@@ -64,8 +68,12 @@ export function listLogFiles(paths: string[], opts: { onDiagnostic?: DiagnosticS
       sink(at(CODES.CANNOT_READ, 'error', `cannot read: ${(e as Error).message}`, p));
       continue;
     }
-    if (st.isDirectory()) walk(p, out, sink);
-    else out.push(p);
+    if (st.isDirectory()) {
+      const before = out.length;
+      const skipped = walk(p, out, sink);
+      // A wrong directory must not look like a clean hunt.
+      if (out.length === before) sink(at(CODES.NO_LOGS, 'warning', `no log files in this directory${skipped ? ` (${skipped} other file(s) passed over)` : ''}`, p));
+    } else out.push(p);
   }
   return [...new Set(out)];
 }

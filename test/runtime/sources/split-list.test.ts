@@ -105,6 +105,14 @@ describe('listLogFiles', () => {
     const diags: Diagnostic[] = [];
     expect(listLogFiles([join(root, 'rules.yml'), join(root, 'missing')], { onDiagnostic: (d) => diags.push(d) })).toEqual([join(root, 'rules.yml')]);
     expect(diags.map((d) => d.code)).toEqual(['LUN6601']);
+    // A directory with no log in it is said, with what was passed over; '-' (stdin) is kept.
+    const none = join(dir, 'no-logs');
+    mkdirSync(join(none, 'sub'), { recursive: true });
+    writeFileSync(join(none, 'notes.txt'), 'x\n');
+    writeFileSync(join(none, 'sub/readme.dat'), 'just text\n');
+    const said: Diagnostic[] = [];
+    expect(listLogFiles([none, root, '-'], { onDiagnostic: (d) => said.push(d) })).toHaveLength(6);
+    expect(said.map((d) => [d.code, d.file, d.message])).toEqual([['LUN6603', none, 'no log files in this directory (2 other file(s) passed over)']]);
   });
 
   it('finds every log of the corpus folders', () => {
