@@ -20,6 +20,8 @@ export interface Detection {
   kind: 'rule' | 'correlation';
   /** Correlation alerts: type, group-by values, aggregate and contributing events. */
   correlation?: { type: string; group: Record<string, Scalar>; value: number; events: EventRef[] };
+  /** Rule detections with `--event`: the event's fields, as the rule saw them. */
+  event?: Record<string, Scalar>;
 }
 
 export interface DetectionFilter {
@@ -67,8 +69,9 @@ export function toJsonl(d: Detection): string {
 
 const CSV_COLUMNS = ['rule_id', 'title', 'level', 'author', 'source_file', 'record', 'timestamp', 'event_type', 'kind', 'tags'] as const;
 
-export function csvHeader(): string {
-  return CSV_COLUMNS.join(',');
+/** With `withEvent`, a last column holds the event as compact JSON. */
+export function csvHeader(withEvent = false): string {
+  return [...CSV_COLUMNS, ...(withEvent ? ['event'] : [])].join(',');
 }
 
 function csvCell(v: unknown): string {
@@ -76,8 +79,10 @@ function csvCell(v: unknown): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export function toCsv(d: Detection): string {
-  return CSV_COLUMNS.map((c) => csvCell(d[c])).join(',');
+export function toCsv(d: Detection, withEvent = false): string {
+  const cells = CSV_COLUMNS.map((c) => csvCell(d[c]));
+  if (withEvent) cells.push(csvCell(d.event && JSON.stringify(d.event)));
+  return cells.join(',');
 }
 
 /** A fixed-width human table (widths from the rows shown). */
@@ -92,7 +97,15 @@ export function toTable(ds: Detection[]): string {
   const head = ['TIME', 'LEVEL', 'RULE', 'SOURCE', 'AUTHOR'];
   const widths = head.map((h, i) => Math.min(i === 2 ? 70 : 48, Math.max(h.length, ...rows.map((r) => r[i].length))));
   const fmt = (r: string[]) => r.map((c, i) => (c.length > widths[i] ? c.slice(0, widths[i] - 1) + '…' : c.padEnd(widths[i]))).join('  ').trimEnd();
-  return [fmt(head), ...rows.map(fmt)].join('\n');
+  // With --event, each detection's event follows it on an indented line, cut to one screen line.
+  const event = (d: Detection) => (d.event ? [`    ${clip(JSON.stringify(d.event), EVENT_LINE)}`] : []);
+  return [fmt(head), ...ds.flatMap((d, i) => [fmt(rows[i]), ...event(d)])].join('\n');
+}
+
+const EVENT_LINE = 200;
+
+function clip(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n - 1) + '…' : s;
 }
 
 function shortPath(p: string): string {

@@ -19,14 +19,20 @@ export interface PoolInit {
   policies?: Policy[];
 }
 
-/** One slice for a worker, with the fields the correlations over each rule need (per run:
- *  a pool can serve hunts with different correlations; see scanSource). */
+/** One slice for a worker, with what its hits keep (per run: a pool can serve hunts with
+ *  different correlations; see HitKeep in scan.ts). */
 export interface SliceJob {
   /** Which run of the pool it belongs to (a failed run's late results are not the next's). */
   run: number;
   idx: number;
   slice: LogSlice;
-  needFields: [string, string[]][];
+  keep: WireKeep;
+}
+
+/** HitKeep as a message carries it (a Map's entries). */
+export interface WireKeep {
+  fields: [string, string[]][];
+  events: boolean;
 }
 
 type FromWorker = { ready?: boolean; run?: number; progress?: number; bytes?: number; idx?: number; progressTail?: number; bytesTail?: number; result?: ScanResult };
@@ -92,7 +98,7 @@ export class HuntPool {
    * `take` sees the results in slice order, `progress` the deltas of events and bytes the
    * workers report (`local` reports its own). Returns how many threads scanned a slice.
    */
-  async run(slices: LogSlice[], needFields: [string, string[]][], take: (r: ScanResult) => void, progress: (events: number, bytes: number) => void, local?: (slice: LogSlice) => ScanResult): Promise<number> {
+  async run(slices: LogSlice[], keep: WireKeep, take: (r: ScanResult) => void, progress: (events: number, bytes: number) => void, local?: (slice: LogSlice) => ScanResult): Promise<number> {
     if (this.busy) throw new Error('hunt pool: one run at a time');
     if (this.failed) throw this.failed;
     this.busy = true;
@@ -123,7 +129,7 @@ export class HuntPool {
         const feed = (w: Worker) => {
           if (finished || next >= slices.length) return;
           const idx = next++;
-          w.postMessage({ run, idx, slice: slices[idx], needFields } satisfies SliceJob);
+          w.postMessage({ run, idx, slice: slices[idx], keep } satisfies SliceJob);
           scanned.add(w);
         };
         drain(); // no slices: done

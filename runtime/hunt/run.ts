@@ -2,6 +2,8 @@
 // compiles, else the interpreter) and the correlation engine; detections come out in source
 // order (files in the given order, records in file order), also with --workers N.
 
+import type { CompiledPolicy } from '../../compiler/ir.ts';
+import type { Scalar } from '../../policy/ast.ts';
 import { DiagnosticError, type Diagnostic } from '../../policy/diagnostics.ts';
 import type { SigmaOptions } from '../../policy/import/sigma/index.ts';
 import { createCorrelationEngine, type CorrelationAlert, type CorrelationLimits, type CorrelationStats } from '../correlation/engine.ts';
@@ -29,6 +31,8 @@ export interface HuntOptions {
   filter?: DetectionFilter;
   limits?: CorrelationLimits;
   onDetection?: (d: Detection) => void;
+  /** Rule detections carry their event's fields (`luna hunt --event`). */
+  withEvents?: boolean;
   /** Events scanned and bytes read so far, of `totalBytes` (all log files; gzip compressed). */
   onProgress?: (events: number, bytes: number, totalBytes: number) => void;
   /** Pre-loaded rules and matcher (benchmarks reuse them across runs). */
@@ -96,6 +100,7 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
     byRule.set(d.rule_id, s);
     opts.onDetection?.(d);
   };
+  const ruleFields = opts.withEvents ? fieldsByRule(m.compiled) : new Map<string, string[]>();
   const base = (id: string) => {
     const info = rules.rules.get(id);
     return { rule_id: id, title: info?.title ?? id, level: info?.level ?? null, author: info?.author ?? null, tags: info?.tags ?? [] };
@@ -121,6 +126,7 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
       if (!engine.suppressed.has(id)) {
         const d: Detection = { ...base(id), source_file: h.file, record: h.record, timestamp: h.timestamp ?? null, event_type: h.type, kind: 'rule' };
         if (h.eventRecordId !== undefined && !Number.isNaN(h.eventRecordId)) d.event_record_id = h.eventRecordId;
+        if (h.event !== undefined) d.event = fieldsFirst(h.event, ruleFields.get(id));
         emit(d);
       }
       if (engine.inputs.has(id)) {
@@ -162,7 +168,7 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
     const scanHere = (source: string | LogSlice): ScanResult => {
       let e0 = 0;
       let b0 = 0;
-      return scanSource(source, m.matcher, needFields, opts.onProgress && ((n, b) => {
+      return scanSource(source, m.matcher, { fields: needFields, events: opts.withEvents === true }, opts.onProgress && ((n, b) => {
         progress(n - e0, b - b0);
         e0 = n;
         b0 = b;
@@ -192,7 +198,7 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
       if (k < slices.length) {
         const pool = opts.pool ?? HuntPool.spawn(threads - 1, m.kind === 'interpreter' ? { kind: 'interpreter', policies: rules.policies } : { kind: 'tables', compiled: withoutKernel(m.compiled) });
         try {
-          workers = await pool.run(slices.slice(k), [...needFields], take, progress, scanHere);
+          workers = await pool.run(slices.slice(k), { fields: [...needFields], events: opts.withEvents === true }, take, progress, scanHere);
         } finally {
           if (!opts.pool) await pool.close();
         }
@@ -214,6 +220,27 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
       diagnostics,
     };
   }
+}
+
+/** The fields each compiled rule tests, by rule id (none for the interpreter). */
+function fieldsByRule(compiled: unknown): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const c = compiled as Pick<CompiledPolicy, 'rules' | 'predicates'> | undefined;
+  if (!c?.rules || !c.predicates) return out;
+  for (const r of c.rules) {
+    const names = new Set<string>();
+    for (const op of r.prog) if (op >= 0 && c.predicates[op >> 1].op !== 'keyword') names.add(c.predicates[op >> 1].field);
+    out.set(r.id, [...names]);
+  }
+  return out;
+}
+
+/** The event with the rule's own fields first (what a reader looks for), then the rest. */
+function fieldsFirst(event: Record<string, Scalar>, first: string[] | undefined): Record<string, Scalar> {
+  if (!first?.length) return event;
+  const out: Record<string, Scalar> = {};
+  for (const f of first) if (Object.hasOwn(event, f)) out[f] = event[f];
+  return Object.assign(out, event);
 }
 
 /** The compiled tables a hunt worker needs: not the kernel partition (the BPF driver's, a

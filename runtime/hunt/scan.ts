@@ -18,6 +18,15 @@ export interface Hit {
   eventRecordId?: number;
   /** Only the fields correlations over these rules need (group-by, aliases, value field). */
   fields?: Record<string, Scalar>;
+  /** All of the event's fields, with HitKeep.events (`luna hunt --event`). */
+  event?: Record<string, Scalar>;
+}
+
+/** What a hit keeps of its event besides its source: the fields the correlations over each
+ *  rule need, by rule id, and with `events` the whole event. */
+export interface HitKeep {
+  fields: Map<string, string[]>;
+  events: boolean;
 }
 
 export interface ScanResult {
@@ -35,9 +44,10 @@ export type ScanProgress = (events: number, bytes: number) => void;
 export function scanSource(
   source: string | LogSlice,
   matcher: Matcher,
-  needFields: Map<string, string[]>,
+  keep: HitKeep,
   onProgress?: ScanProgress,
 ): ScanResult {
+  const needFields = keep.fields;
   const hits: Hit[] = [];
   const diagnostics: Diagnostic[] = [];
   let seen = 0;
@@ -66,6 +76,7 @@ export function scanSource(
       }
       if (fields) hit.fields = fields;
     }
+    if (keep.events) hit.event = { ...se.event.fields };
     hits.push(hit);
   }, { onDiagnostic: (d) => diagnostics.push(d), onBytes: onProgress && ((n) => (bytes += n)) });
   // Done: all of it, whatever the readers reported on the way (gzip, EVTX chunk estimates).

@@ -21,12 +21,12 @@ parentPort!.on('message', (msg: SliceJob | null) => {
     parentPort!.close();
     return;
   }
-  const needFields = new Map(msg.needFields);
+  const keep = { fields: new Map(msg.keep.fields), events: msg.keep.events };
   // Progress as deltas of events and bytes, every 20,000 events and with the result.
   let last = 0;
   let lastBytes = 0;
   let bytes = 0;
-  const result = scanSource(msg.slice, matcher, needFields, (n, b) => {
+  const result = scanSource(msg.slice, matcher, keep, (n, b) => {
     bytes = b;
     if (n - last >= 20_000) {
       parentPort!.postMessage({ run: msg.run, progress: n - last, bytes: b - lastBytes });

@@ -22,6 +22,7 @@ interface Opts {
   summary: boolean;
   maxGroups?: string;
   report: string[];
+  event?: boolean;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, ...v.split(',').filter(Boolean)];
@@ -37,6 +38,7 @@ export function register(program: Command): void {
     .option('-w, --workers <n>', 'threads reading slices of the logs in parallel: the main one and n - 1 workers, which join as they get ready', '1')
     .option('--level <level>', 'only detections of this level or higher (informational, low, medium, high, critical)')
     .option('--tag <tag>', 'only detections with a matching tag, `*` wildcards (repeatable or comma-separated)', collect, [])
+    .option('--event', 'show each rule detection\'s event (its fields): "event" in JSONL, an event column in CSV, a line under each row in the table')
     .option('--since <time>', 'only events at or after this ISO time')
     .option('--until <time>', 'only events at or before this ISO time')
     .option('--matcher <kind>', 'auto (table matcher, else interpreter), tables or interpreter', 'auto')
@@ -58,7 +60,8 @@ Examples:
   luna hunt -r policy.lbundle --output jsonl logs/ > detections.jsonl
   luna hunt -r rules/ --level high --tag attack.t1059* --since 2020-10-18T00:00:00Z logs/
   luna hunt -r rules/ --workers 2 --output csv -o found.csv big.ndjson
-  zcat archive/*.ndjson.gz | luna hunt -r rules/ -`,
+  zcat archive/*.ndjson.gz | luna hunt -r rules/ -
+  luna hunt -r rules/ --event --output jsonl logs/ | jq '.event.CommandLine'`,
     )
     .action(
       action(async (logs: string[], opts: Opts, cmd: Command) => {
@@ -98,7 +101,7 @@ Examples:
           throw err;
         });
         const table: Parameters<typeof toTable>[0] = [];
-        if (out === 'csv') sink.write(csvHeader() + '\n');
+        if (out === 'csv') sink.write(csvHeader(opts.event === true) + '\n');
         const { openReporter, reportHost } = await import('../../report/reporter.ts');
         const { detectionMessage } = await import('../../report/messages.ts');
         const reporters = await Promise.all(opts.report.map((url) => openReporter(url, { onDiagnostic: (d) => printDiagnostics([d], format) })));
@@ -112,6 +115,7 @@ Examples:
           matcher: opts.matcher as 'auto',
           sigma: { pipelines: opts.pipeline, placeholders: opts.placeholders },
           filter,
+          withEvents: opts.event === true,
           limits: maxGroups === undefined ? undefined : { maxGroups },
           onProgress: (events, bytes, total) => bar.tick(bytes, `· ${events.toLocaleString('en-US')} events`, total),
           onDetection: (d) => {
@@ -125,7 +129,7 @@ Examples:
               );
             }
             if (out === 'table') table.push(d);
-            else sink.write((out === 'csv' ? toCsv(d) : toJsonl(d)) + '\n');
+            else sink.write((out === 'csv' ? toCsv(d, opts.event === true) : toJsonl(d)) + '\n');
           },
         });
         bar.finish();

@@ -11,6 +11,7 @@ import { HuntPool } from '../../../runtime/hunt/pool.ts';
 import { splitForWorkers } from '../../../runtime/sources/index.ts';
 import { createMatcher, loadHuntRules } from '../../../runtime/hunt/load-rules.ts';
 import type { Detection } from '../../../runtime/hunt/detection.ts';
+import type { ScanResult } from '../../../runtime/hunt/scan.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const corpus = resolve(repoRoot, '../shared/corpus/sigma');
@@ -142,14 +143,14 @@ describe('luna hunt', () => {
     const pool = await HuntPool.start(1, { kind: 'tables', compiled: prepared.compiled });
     try {
       // This thread fails on its first slice while the worker still holds two.
-      await expect(pool.run(slices, [], () => {}, () => {}, () => {
+      await expect(pool.run(slices, { fields: [], events: false }, () => {}, () => {}, () => {
         throw new Error('boom');
       })).rejects.toThrow('boom');
       // The next run, over another file: only its own results count.
       const small = join(dir, 'small.ndjson');
       writeFileSync(small, readFileSync(demoLog, 'utf8').repeat(100));
       const seen: number[] = [];
-      const threads = await pool.run([{ path: small, format: 'ndjson', gzip: false }], [], (r) => seen.push(r.events), () => {});
+      const threads = await pool.run([{ path: small, format: 'ndjson', gzip: false }], { fields: [], events: false }, (r) => seen.push(r.events), () => {});
       expect(threads).toBe(1);
       expect(seen).toEqual([100 * 19]);
     } finally {
@@ -256,6 +257,46 @@ describe('luna hunt', () => {
     const full = run(['hunt', '-r', 'examples/sigma', '-o', '/dev/full', '--output', 'jsonl', 'examples/logs']);
     expect(full.status).toBe(2);
     expect(full.stderr).toMatch(/LUN0001: --out: writing \/dev\/full failed: ENOSPC/);
+  });
+
+  it('--event: each rule detection carries its event, the rule\'s fields first; the same through a worker and on the CLI', async () => {
+    const lines = readFileSync(demoLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const { out } = await hunt([examples], [demoLog], { withEvents: true });
+    const rules = out.filter((d) => d.kind === 'rule');
+    expect(rules.length).toBeGreaterThan(5);
+    for (const d of rules) {
+      // The line as read (these rows are flat), keys and values.
+      const line = lines[d.record - 1];
+      expect(d.event).toEqual(line);
+      expect(Object.keys(d.event!).sort()).toEqual(Object.keys(line).sort());
+    }
+    // The fields the rule tests lead: the whoami rule looks at Image/OriginalFileName, not at time.
+    const whoami = rules.find((d) => d.title === 'Whoami Execution')!;
+    expect(Object.keys(whoami.event!).slice(0, 6)).toEqual(expect.arrayContaining(['Image', 'OriginalFileName']));
+    expect(Object.keys(whoami.event!)[0]).not.toBe(Object.keys(lines[whoami.record - 1])[0]);
+    expect(out.filter((d) => d.kind === 'correlation').every((d) => d.event === undefined)).toBe(true);
+    // Without --event, no event.
+    expect((await hunt([examples], [demoLog])).out.every((d) => d.event === undefined)).toBe(true);
+    // A worker's hits carry the event too (the pool alone scans: no local thread given).
+    const prepared = await createMatcher(await loadHuntRules([examples]));
+    const pool = await HuntPool.start(1, { kind: 'tables', compiled: prepared.compiled });
+    try {
+      const results: ScanResult[] = [];
+      await pool.run([{ path: demoLog, format: 'ndjson', gzip: false }], { fields: [], events: true }, (r) => results.push(r), () => {});
+      const hits = results.flatMap((r) => r.hits);
+      expect(hits.length).toBeGreaterThanOrEqual(new Set(rules.map((d) => d.record)).size);
+      for (const h of hits) expect(h.event).toEqual(lines[h.record - 1]);
+    } finally {
+      await pool.close();
+    }
+    // CLI: a CSV column of JSON, a line under each table row.
+    const csv = run(['hunt', '-r', 'examples/sigma', '--event', '--output', 'csv', 'examples/logs']);
+    const [head, first] = csv.stdout.split('\n');
+    expect(head.endsWith(',event')).toBe(true);
+    expect(first).toContain('""CommandLine"":""whoami /all""');
+    const table = run(['hunt', '-r', 'examples/sigma', '--event', 'examples/logs']).stdout.split('\n');
+    expect(table[1]).toMatch(/Whoami Execution/);
+    expect(table[2]).toMatch(/^ {4}\{"Channel":"Microsoft-Windows-Sysmon\/Operational",.*"Image":"C:\\\\Windows\\\\System32\\\\whoami\.exe"/);
   });
 
   it('CLI: hunts standard input (-), gzip on it, and a FIFO: same detections, named as given, copies removed', () => {
