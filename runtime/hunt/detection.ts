@@ -62,6 +62,13 @@ export function makeFilter(f: DetectionFilter): (d: Detection) => boolean {
   };
 }
 
+/** Sorts detections into one timeline, in place: by time (to the millisecond), those without
+ *  a time last; ties keep their source order. */
+export function byTime(ds: Detection[]): void {
+  const key = new Map(ds.map((d) => [d, d.timestamp === null ? Infinity : Date.parse(d.timestamp)]));
+  ds.sort((a, b) => (key.get(a)! - key.get(b)!) || 0);
+}
+
 /** JSONL: one detection per line. */
 export function toJsonl(d: Detection): string {
   return JSON.stringify(d);

@@ -6,6 +6,7 @@ import { action, formatOf, printDiagnostics } from '../output.ts';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../exit-codes.ts';
 import { repeatable } from '../repeatable.ts';
 import { wholeNumber } from '../numbers.ts';
+import type { Detection } from '../../hunt/detection.ts';
 
 interface Opts {
   rules: string[];
@@ -23,6 +24,7 @@ interface Opts {
   maxGroups?: string;
   report: string[];
   event?: boolean;
+  sort: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, ...v.split(',').filter(Boolean)];
@@ -38,6 +40,7 @@ export function register(program: Command): void {
     .option('-w, --workers <n>', 'threads reading slices of the logs in parallel: the main one and n - 1 workers, which join as they get ready', '1')
     .option('--level <level>', 'only detections of this level or higher (informational, low, medium, high, critical)')
     .option('--tag <tag>', 'only detections with a matching tag, `*` wildcards (repeatable or comma-separated)', collect, [])
+    .option('--sort <order>', 'source (files in the order given, records in file order; streamed) or time (one timeline across all files, written at the end)', 'source')
     .option('--event', 'show each rule detection\'s event (its fields): "event" in JSONL, an event column in CSV, a line under each row in the table')
     .option('--since <time>', 'only events at or after this ISO time')
     .option('--until <time>', 'only events at or before this ISO time')
@@ -67,11 +70,12 @@ Examples:
       action(async (logs: string[], opts: Opts, cmd: Command) => {
         const format = formatOf(cmd);
         const { runHunt } = await import('../../hunt/run.ts');
-        const { parseLevel, parseTime, toCsv, csvHeader, toJsonl, toTable } = await import('../../hunt/detection.ts');
+        const { byTime, parseLevel, parseTime, toCsv, csvHeader, toJsonl, toTable } = await import('../../hunt/detection.ts');
         const { progress } = await import('../progress.ts');
         const out = opts.output ?? (format === 'json' ? 'jsonl' : 'table');
         if (!['table', 'jsonl', 'csv'].includes(out)) throw usage(`--output must be table, jsonl or csv, not '${out}'`);
         if (!['auto', 'tables', 'interpreter'].includes(opts.matcher)) throw usage(`--matcher must be auto, tables or interpreter`);
+        if (!['source', 'time'].includes(opts.sort)) throw usage(`--sort must be source or time, not '${opts.sort}'`);
         const workers = wholeNumber('--workers', opts.workers, 1, 64);
         const maxGroups = opts.maxGroups === undefined ? undefined : wholeNumber('--max-groups', opts.maxGroups, 1, 100_000_000);
         const filter = {
@@ -100,7 +104,9 @@ Examples:
           if (err.code === 'EPIPE') process.exit(EXIT_FINDINGS);
           throw err;
         });
-        const table: Parameters<typeof toTable>[0] = [];
+        // The table, and any output in time order, is written once the hunt is done.
+        const held: Detection[] = [];
+        const write = (d: Detection) => sink.write((out === 'csv' ? toCsv(d, opts.event === true) : toJsonl(d)) + '\n');
         if (out === 'csv') sink.write(csvHeader(opts.event === true) + '\n');
         const { openReporter, reportHost } = await import('../../report/reporter.ts');
         const { detectionMessage } = await import('../../report/messages.ts');
@@ -128,13 +134,16 @@ Examples:
                 }),
               );
             }
-            if (out === 'table') table.push(d);
-            else sink.write((out === 'csv' ? toCsv(d, opts.event === true) : toJsonl(d)) + '\n');
+            if (out === 'table' || opts.sort === 'time') held.push(d);
+            else write(d);
           },
         });
         bar.finish();
         await Promise.all(reporters.map((r) => r.close()));
-        if (out === 'table' && table.length) sink.write(toTable(table) + '\n');
+        if (opts.sort === 'time') byTime(held);
+        if (out === 'table') {
+          if (held.length) sink.write(toTable(held) + '\n');
+        } else held.forEach(write);
         if (opts.out) {
           sink.end();
           await finished(sink).catch((err: Error) => (writeError ??= err));

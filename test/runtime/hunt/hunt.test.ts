@@ -259,6 +259,35 @@ describe('luna hunt', () => {
     expect(full.stderr).toMatch(/LUN0001: --out: writing \/dev\/full failed: ENOSPC/);
   });
 
+  it('--sort time: one timeline across files, the same detections; source order otherwise', () => {
+    // A second host's log whose events fall between the demo's (shifted by 30 s).
+    const dir = mkdtempSync(join(tmpdir(), 'luna-sort-'));
+    const shifted = join(dir, 'other-host.ndjson');
+    writeFileSync(shifted, readFileSync(demoLog, 'utf8').trim().split('\n').map((l) => {
+      const o = JSON.parse(l);
+      o['@timestamp'] = o.TimeCreated = new Date(Date.parse(o['@timestamp']) + 30_000).toISOString();
+      o.Computer = 'WKS-777.corp.example';
+      return JSON.stringify(o);
+    }).join('\n') + '\n');
+    const detections = (sort: string) => {
+      const r = run(['hunt', '-r', 'examples/sigma', '--output', 'jsonl', '--sort', sort, demoLog, shifted]);
+      expect(r.status, r.stderr).toBe(1);
+      return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Detection);
+    };
+    const bySource = detections('source');
+    const byTime = detections('time');
+    const times = (ds: Detection[]) => ds.map((d) => Date.parse(d.timestamp!));
+    expect(times(byTime)).toEqual([...times(byTime)].sort((a, b) => a - b));
+    expect(times(bySource)).not.toEqual([...times(bySource)].sort((a, b) => a - b)); // it did reorder
+    expect(bySource.map((d) => d.source_file)).toEqual([...bySource.map((d) => d.source_file)].sort((a, b) => (a === demoLog ? 0 : 1) - (b === demoLog ? 0 : 1)));
+    const key = (d: Detection) => `${d.source_file}#${d.record}:${d.rule_id}`;
+    expect(byTime.map(key).sort()).toEqual(bySource.map(key).sort());
+    expect(new Set(byTime.slice(0, 4).map((d) => d.source_file)).size).toBe(2); // interleaved
+    const bad = run(['hunt', '-r', 'examples/sigma', '--sort', 'bogus', demoLog]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--sort must be source or time/);
+  });
+
   it('--event: each rule detection carries its event, the rule\'s fields first; the same through a worker and on the CLI', async () => {
     const lines = readFileSync(demoLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const { out } = await hunt([examples], [demoLog], { withEvents: true });
