@@ -238,9 +238,10 @@ function fieldsByRule(compiled: unknown): Map<string, string[]> {
 /** The event with the rule's own fields first (what a reader looks for), then the rest. */
 function fieldsFirst(event: Record<string, Scalar>, first: string[] | undefined): Record<string, Scalar> {
   if (!first?.length) return event;
-  const out: Record<string, Scalar> = {};
-  for (const f of first) if (Object.hasOwn(event, f)) out[f] = event[f];
-  return Object.assign(out, event);
+  const lead: Record<string, Scalar> = {};
+  for (const f of first) if (Object.hasOwn(event, f)) lead[f] = event[f];
+  // Spread defines properties (no setters run) and keeps the lead's keys where they are.
+  return { ...lead, ...event };
 }
 
 /** The compiled tables a hunt worker needs: not the kernel partition (the BPF driver's, a
