@@ -130,7 +130,8 @@ Examples:
                 detectionMessage(host, d.timestamp ?? new Date(0).toISOString(), {
                   rule_id: d.rule_id, title: d.title, level: d.level ?? undefined, author: d.author ?? undefined,
                   actions: ['hunt'], source_file: d.source_file, record: d.record, event_type: d.event_type ?? 'unknown',
-                  event: { event_record_id: d.event_record_id ?? null, tags: d.tags, correlation: d.correlation ?? null },
+                  // With --event, the stored event holds the event's fields too (as an agent's does).
+                  event: { ...d.event, event_record_id: d.event_record_id ?? null, tags: d.tags, correlation: d.correlation ?? null },
                 }),
               );
             }

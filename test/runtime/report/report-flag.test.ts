@@ -42,6 +42,13 @@ describe('--report', () => {
     const rows = await query(db, 'SELECT rule_id, record FROM detections ORDER BY rule_id, record');
     const key = (r: Record<string, unknown>) => `${String(r.rule_id)}#${Number(r.record)}`;
     expect(rows.map(key).sort()).toEqual(printed.map(key).sort());
+    // With --event, the stored event holds the event's fields beside the hunt's own keys.
+    const withEvents = scratchDbName('hunt_event');
+    dbs.push(withEvents);
+    expect(luna(['hunt', '-r', 'examples/sigma', 'examples/logs', '--event', '--no-summary', '--output', 'jsonl', '--report', dbUrl(withEvents)]).status).toBe(1);
+    const stored = await query(withEvents, "SELECT event FROM detections WHERE rule_id = '3e2d8c91-2a47-4f0e-8f4b-5b8e2f1c7d02' ORDER BY record LIMIT 1");
+    const event = JSON.parse(String(stored[0].event)) as Record<string, unknown>;
+    expect(event).toMatchObject({ CommandLine: 'whoami /all', Image: 'C:\\Windows\\System32\\whoami.exe', event_record_id: 1002, tags: ['attack.discovery', 'attack.t1033'] });
   });
 
   it('scan stores the run, its ports and identified services', async () => {
