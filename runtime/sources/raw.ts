@@ -165,15 +165,21 @@ export function visitNdjson(slice: LogSlice, file: string, sink: DiagnosticSink,
   }
 }
 
+/** One block buffer per thread for readers that copy what they keep: a fresh 1 MiB buffer
+ *  per file cost some 160 µs (page faults), 1 % of a hunt over the 14 OTRF files. */
+let spareBlock: Buffer | null = null;
+
 /** The bytes of a plain file's slice in blocks of up to BLOCK; with `reuse`, every block is
  *  the same buffer, overwritten by the next (the consumer copies what it keeps). `onBytes`
  *  hears of each block before it is handed on. */
 function* fileBlocks(slice: LogSlice, reuse: boolean, onBytes?: (bytes: number) => void): Generator<Buffer> {
   const fd = openSync(slice.path, 'r');
+  // Taken while in use, so that a read nested in another's consumer gets a buffer of its own.
+  const shared = reuse ? (spareBlock ?? Buffer.allocUnsafe(BLOCK)) : null;
+  if (reuse) spareBlock = null;
   try {
     const end = Math.min(slice.end ?? Infinity, fstatSync(fd).size);
     let pos = slice.start ?? 0;
-    const shared = reuse ? Buffer.allocUnsafe(Math.min(BLOCK, Math.max(1, end - pos))) : null;
     while (pos < end) {
       const b = shared ?? Buffer.allocUnsafe(Math.min(BLOCK, end - pos));
       const n = readSync(fd, b, 0, Math.min(b.length, end - pos), pos);
@@ -184,6 +190,7 @@ function* fileBlocks(slice: LogSlice, reuse: boolean, onBytes?: (bytes: number) 
     }
   } finally {
     closeSync(fd);
+    if (shared !== null) spareBlock = shared;
   }
 }
 

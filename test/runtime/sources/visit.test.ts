@@ -99,4 +99,35 @@ describe('visitEventsSync ≡ readEventsSync', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('a file read inside another\'s visit, and files read one after another, keep their own bytes', () => {
+    // The block buffer is shared between files read one after another, and taken while in
+    // use: a visit nested in another's callback reads into a buffer of its own. Files of more
+    // than one block (1 MiB), each of its own records, so that a shared buffer would show.
+    const dir = mkdtempSync(join(tmpdir(), 'luna-visit-nested-'));
+    try {
+      const file = (name: string, n: number) => {
+        const p = join(dir, name);
+        writeFileSync(p, Array.from({ length: n }, (_, i) => JSON.stringify({ EventID: 1, Image: `C:\\${name}\\${i}.exe`, pad: 'x'.repeat(900) })).join('\n') + '\n');
+        return p;
+      };
+      const a = file('a', 2500);
+      const b = file('b', 1800);
+      const plain = (p: string) => viaBatches(p).events.map((e) => e.fields);
+      const seenA: string[] = [];
+      const seenB: string[] = [];
+      visitEventsSync(a, (e) => {
+        seenA.push(JSON.stringify(e.event.fields));
+        if (e.record === 1200) visitEventsSync(b, (f) => void seenB.push(JSON.stringify(f.event.fields)));
+      });
+      expect(seenA).toEqual(plain(a));
+      expect(seenB).toEqual(plain(b));
+      // Then in turn, the buffer passed on.
+      const again: string[] = [];
+      for (const p of [b, a]) visitEventsSync(p, (e) => void again.push(JSON.stringify(e.event.fields)));
+      expect(again).toEqual([...plain(b), ...plain(a)]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
