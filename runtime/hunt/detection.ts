@@ -65,7 +65,8 @@ export function makeFilter(f: DetectionFilter): (d: Detection) => boolean {
 /** Sorts detections into one timeline, in place: by time (to the millisecond), those without
  *  a time last; ties keep their source order. */
 export function byTime(ds: Detection[]): void {
-  const key = new Map(ds.map((d) => [d, d.timestamp === null ? Infinity : Date.parse(d.timestamp)]));
+  const at = (d: Detection) => (d.timestamp === null ? NaN : Date.parse(d.timestamp));
+  const key = new Map(ds.map((d) => [d, Number.isNaN(at(d)) ? Infinity : at(d)]));
   ds.sort((a, b) => (key.get(a)! - key.get(b)!) || 0);
 }
 
