@@ -26,45 +26,86 @@ function emit(out: RecordOut, obj: Record<string, unknown>, record: number): voi
   else out.push({ obj, record });
 }
 
+/** Longest line (in bytes, without its newline) read as an event. A longer one (a dump glued to no newline, binary junk after
+ *  a `{`) is skipped with a warning and the lines after it still come through; holding it
+ *  would take gigabytes, and past 512 Mi characters no string can hold it at all. */
+export const MAX_LINE_BYTES = 64 << 20;
+
 export class NdjsonDecoder {
   /** Bytes after the last newline seen, kept as pieces (no quadratic concat on long lines). */
   private carry: Buffer[] = [];
+  private carried = 0;
+  /** Inside a line found too long: its bytes are dropped up to its newline. */
+  private skipping = false;
   private line: number;
   private readonly file: string;
   private readonly sink: DiagnosticSink;
+  private readonly maxLine: number;
 
   /** `firstLine`: the line number of the first byte pushed (for a worker's slice of a file). */
-  constructor(file: string, sink: DiagnosticSink, firstLine = 1) {
+  constructor(file: string, sink: DiagnosticSink, firstLine = 1, maxLine = MAX_LINE_BYTES) {
     this.file = file;
     this.sink = sink;
     this.line = firstLine;
+    this.maxLine = maxLine;
   }
 
   push(chunk: Buffer, out: RecordOut): void {
     const last = chunk.lastIndexOf(10);
     if (last < 0) {
-      this.carry.push(Buffer.from(chunk));
+      this.keep(chunk);
       return;
     }
     let s = 0;
-    if (this.carry.length) {
+    if (this.carry.length || this.skipping) {
       // Only the line the carry began is joined (up to the chunk's first newline), not the block.
       const nl = chunk.indexOf(10);
-      const head = Buffer.concat([...this.carry, chunk.subarray(0, nl + 1)]);
+      if (!this.skipping && this.carried + nl > this.maxLine) {
+        this.tooLong();
+        this.skipping = true;
+      }
+      if (this.skipping) {
+        this.skipping = false;
+        this.line++;
+      } else {
+        const head = Buffer.concat([...this.carry, chunk.subarray(0, nl + 1)]);
+        this.lines(head, 0, head.length, out);
+      }
       this.carry = [];
-      this.lines(head, 0, head.length, out);
+      this.carried = 0;
       s = nl + 1;
     }
     this.lines(chunk, s, last + 1, out);
-    if (last + 1 < chunk.length) this.carry = [Buffer.from(chunk.subarray(last + 1))];
+    if (last + 1 < chunk.length) this.keep(chunk.subarray(last + 1));
   }
 
   end(out: RecordOut): void {
     if (this.carry.length) {
       const rest = Buffer.concat(this.carry);
       this.carry = [];
+      this.carried = 0;
       this.lines(rest, 0, rest.length, out);
     }
+    this.skipping = false;
+  }
+
+  /** Keeps the start of a line that goes on in the next chunk (a copy: chunks are reused). */
+  private keep(bytes: Buffer): void {
+    if (this.skipping) return;
+    this.carry.push(Buffer.from(bytes));
+    this.carried += bytes.length;
+    if (this.carried > this.maxLine) {
+      this.tooLong();
+      this.carry = [];
+      this.carried = 0;
+      this.skipping = true;
+    }
+  }
+
+  /** Says that the current line is too long (the caller drops it). */
+  private tooLong(): void {
+    const limit = this.maxLine >= 1 << 20 ? `${this.maxLine >> 20} MiB` : `${this.maxLine} bytes`;
+    this.sink(at(CODES.LINE_TOO_LONG, 'warning', `line ${this.line} is longer than ${limit}; skipped`, this.file, { span: lineSpan(this.file, this.line), record: this.line }));
   }
 
   /** Lines of buf[s, n): each decoded on its own (see UTF8 above), then parsed. */
@@ -74,6 +115,12 @@ export class NdjsonDecoder {
     while (s < n) {
       let e = buf.indexOf(10, s);
       if (e < 0 || e > n) e = n;
+      if (e - s > this.maxLine) {
+        this.tooLong();
+        this.line++;
+        s = e + 1;
+        continue;
+      }
       const lineNo = this.line++;
       let le = e;
       if (le > s && buf[le - 1] === 13) le--;

@@ -10,9 +10,9 @@ import { NdjsonDecoder } from '../../../runtime/sources/json/ndjson.ts';
 import type { RawRecord } from '../../../runtime/sources/json/raw-record.ts';
 import type { Diagnostic } from '../../../policy/diagnostics.ts';
 
-function viaDecoder(bytes: Buffer, cuts: number[]) {
+function viaDecoder(bytes: Buffer, cuts: number[], maxLine?: number) {
   const diags: Diagnostic[] = [];
-  const dec = new NdjsonDecoder('f', (d) => diags.push(d));
+  const dec = new NdjsonDecoder('f', (d) => diags.push(d), 1, maxLine);
   const out: RawRecord[] = [];
   let p = 0;
   for (const c of [...cuts.filter((x) => x < bytes.length)].sort((a, b) => a - b).concat(bytes.length)) {
@@ -24,12 +24,23 @@ function viaDecoder(bytes: Buffer, cuts: number[]) {
 }
 
 /** What the decoder must do, written the simple way. */
-function reference(bytes: Buffer) {
+function reference(bytes: Buffer, maxLine = Infinity) {
   const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
   const out: RawRecord[] = [];
   const diags: unknown[] = [];
+  // Byte lengths of the lines (a newline byte never belongs to a UTF-8 sequence).
+  const lengths: number[] = [];
+  for (let s = 0; s <= bytes.length;) {
+    const e = bytes.indexOf(10, s);
+    lengths.push((e < 0 ? bytes.length : e) - s);
+    s = e < 0 ? bytes.length + 1 : e + 1;
+  }
   text.split('\n').forEach((raw, i) => {
     if (i === text.split('\n').length - 1 && raw === '') return;
+    if (lengths[i] > maxLine) {
+      diags.push(['LUN6616', i + 1, 1]);
+      return;
+    }
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const m = /^\uFEFF?[ \t]*/.exec(line)!;
     const body = line.slice(m[0].length);
@@ -72,5 +83,26 @@ describe('NDJSON per-line decoding', () => {
     );
     expect(nonAscii).toBeGreaterThan(100); // lines that are not pure ASCII took the TextDecoder branch
     expect(bad).toBeGreaterThan(30); // and malformed lines were met
+  });
+
+  it('skips a line longer than the limit, wherever the chunks cut it, and reads every line after it (property)', () => {
+    const line = fc.tuple(fc.nat(60), fc.constantFrom('\n', '\r\n')).map(([n, nl]) => Buffer.from(`{"k":"${'x'.repeat(n)}"}${nl}`));
+    let skipped = 0;
+    let read = 0;
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 10 }), fc.boolean(), fc.array(fc.nat(400), { maxLength: 12 }), fc.integer({ min: 8, max: 50 }), (lines, trailing, cuts, maxLine) => {
+        let bytes = Buffer.concat(lines);
+        if (!trailing && bytes.length && bytes[bytes.length - 1] === 10) bytes = bytes.subarray(0, bytes.length - 1);
+        const got = viaDecoder(bytes, cuts, maxLine);
+        const want = reference(bytes, maxLine);
+        expect(got.out).toEqual(want.out);
+        expect(got.diags).toEqual(want.diags);
+        skipped += want.diags.length;
+        read += want.out.length;
+      }),
+      { numRuns: 800, seed: 12 },
+    );
+    expect(skipped).toBeGreaterThan(300);
+    expect(read).toBeGreaterThan(300);
   });
 });
