@@ -58,22 +58,35 @@ export function location(d: Diagnostic): string {
  * Human rendering: `file:line:col: error LUN2001: message`, the source line, a caret under
  * the span, and the suggestion. `source` is the text of `d.span.file` when available.
  */
-export function formatDiagnostic(d: Diagnostic, source?: string): string {
+export function formatDiagnostic(d: Diagnostic, source?: string | ((line: number) => string | undefined)): string {
   const where = d.span || d.file ? `${location(d)}: ` : '';
   const out = [`${where}${d.severity} ${d.code}: ${d.message}`];
   if (d.span && source !== undefined) {
-    const lineText = source.split(/\r?\n/)[d.span.line - 1];
-    if (lineText !== undefined) {
+    const full = typeof source === 'string' ? source.split(/\r?\n/)[d.span.line - 1] : source(d.span.line);
+    if (full !== undefined) {
       const gutter = String(d.span.line).padStart(4);
-      const width = d.span.endLine === d.span.line ? Math.max(1, d.span.endCol - d.span.col) : 1;
+      const { text: lineText, col } = around(full, d.span.col);
+      const width = d.span.endLine === d.span.line ? Math.max(1, Math.min(d.span.endCol - d.span.col, lineText.length - col + 1)) : 1;
       out.push(`${gutter} | ${lineText}`);
       // Keep tabs under tabs so the caret lines up however the terminal expands them.
-      const pad = lineText.slice(0, Math.max(0, d.span.col - 1)).replace(/[^\t]/g, ' ');
+      const pad = lineText.slice(0, Math.max(0, col - 1)).replace(/[^\t]/g, ' ');
       out.push(`${' '.repeat(gutter.length)} | ${pad}${'^'.repeat(width)}`);
     }
   }
   if (d.suggestion) out.push(`  = help: ${d.suggestion}`);
   return out.join('\n');
+}
+
+/** Lines longer than this (a log's JSON event) are shown around the column only. */
+const EXCERPT_WIDTH = 160;
+
+/** The part of a long line around `col`, with the column it then has. */
+function around(line: string, col: number): { text: string; col: number } {
+  if (line.length <= EXCERPT_WIDTH) return { text: line, col };
+  const start = Math.max(0, Math.min(col - 1 - 50, line.length - EXCERPT_WIDTH)); // 50 characters before the column
+  const end = start + EXCERPT_WIDTH;
+  const head = start > 0 ? '…' : '';
+  return { text: head + line.slice(start, end) + (end < line.length ? '…' : ''), col: col - start + head.length };
 }
 
 /** Levenshtein distance, for "did you mean" suggestions. */

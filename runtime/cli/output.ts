@@ -1,10 +1,10 @@
 // Output helpers shared by commands: the global --format switch, diagnostics printing, and
 // the one place that decides how a failed command ends (diagnostics, never a stack trace).
 
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DiagnosticError, formatDiagnostic, type Diagnostic } from '../../policy/diagnostics.ts';
 import { EXIT_USAGE } from './exit-codes.ts';
+import { excerptLines } from './excerpts.ts';
 
 export type Format = 'human' | 'json';
 
@@ -20,22 +20,14 @@ export function printJson(value: unknown): void {
 
 /** Diagnostics to stderr: human with source excerpts, or one JSON object per line. */
 export function printDiagnostics(diags: readonly Diagnostic[], format: Format, sources?: Map<string, string>): void {
-  for (const d of diags) {
-    if (format === 'json') {
-      process.stderr.write(JSON.stringify(d) + '\n');
-      continue;
-    }
-    const file = d.span?.file;
-    let text = file ? sources?.get(file) : undefined;
-    if (text === undefined && file) {
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch {
-        text = undefined;
-      }
-    }
-    process.stderr.write(formatDiagnostic(d, text) + '\n');
+  if (format === 'json') {
+    for (const d of diags) process.stderr.write(JSON.stringify(d) + '\n');
+    return;
   }
+  // Each file is read once for all its diagnostics, and a large one (a log) only up to the
+  // lines they point at.
+  const lines = excerptLines(diags, sources);
+  for (const d of diags) process.stderr.write(formatDiagnostic(d, d.span && ((line) => lines(d.span!.file, line))) + '\n');
 }
 
 /**
