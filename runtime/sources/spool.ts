@@ -3,7 +3,7 @@
 // treats it as any other file: format sniffing, EVTX chunks, gzip, slices for workers.
 // Detections and diagnostics name the stream as the user gave it, never the copy.
 
-import { createReadStream, createWriteStream, fstatSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, fstatSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -12,6 +12,34 @@ import { at, CODES, type DiagnosticSink } from './diagnostics.ts';
 
 /** The name that stands for standard input among log paths. */
 export const STDIN = '-';
+
+/** Copies live in `$TMPDIR/luna-hunt-streams-<pid>-XXXXXX`, removed when the hunt ends. */
+const PREFIX = 'luna-hunt-streams-';
+
+/** Removes the copies of hunts that were killed before they could (their pid is gone). */
+function removeOrphans(): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
+    if (!m || alive(Number(m[1]))) continue;
+    rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+/** Whether a process exists (signal 0 checks, sends nothing). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 export interface Spooled {
   /** The files to read: streams replaced by their copies. */
@@ -48,7 +76,10 @@ export async function spoolStreams(files: string[], sink: DiagnosticSink): Promi
         out.push(f);
         continue;
       }
-      dir ??= mkdtempSync(join(tmpdir(), 'luna-hunt-streams-'));
+      if (dir === null) {
+        removeOrphans();
+        dir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
+      }
       const copy = join(dir, String(names.size));
       try {
         if (f === STDIN && fstatSync(0).isCharacterDevice()) process.stderr.write('reading logs from the terminal: end with Ctrl-D\n');

@@ -1,7 +1,7 @@
 // luna hunt end to end: detections with source and author, filters, output formats, workers,
 // correlations (spec example with events written here), EVTX input, bad input.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -338,6 +338,11 @@ describe('luna hunt', () => {
     };
     const direct = jsonl([demoLog]);
     expect(direct.found.length).toBeGreaterThan(5);
+    // Copies left by a hunt that was killed (its pid is gone) are removed by the next one that
+    // spools; a running hunt's (this process stands for one) are not.
+    const gone = spawnSync('true').pid!;
+    mkdirSync(join(tmp, `luna-hunt-streams-${gone}-old`));
+    mkdirSync(join(tmp, `luna-hunt-streams-${process.pid}-live`));
     const strip = (ds: Detection[]) => ds.map((d) => ({ ...d, source_file: '', correlation: d.correlation && { ...d.correlation, events: d.correlation.events.map((e) => ({ ...e, source_file: '' })) } }));
     const piped = jsonl(['-'], readFileSync(demoLog));
     expect(piped.status).toBe(1);
@@ -356,8 +361,8 @@ describe('luna hunt', () => {
     // A damaged line on stdin is reported at '-', the name the user gave.
     const bad = jsonl(['-'], Buffer.from(`${readFileSync(demoLog, 'utf8').split('\n')[0]}\n{"broken":\n`));
     expect(bad.stderr).toMatch(/^-:2:\d+: warning LUN6610/m);
-    // The copies are gone: only the FIFO is left in the private TMPDIR.
-    expect(readdirSync(tmp)).toEqual(['events.fifo']);
+    // The copies are gone, and the orphan: only the FIFO and the live hunt's are left.
+    expect(readdirSync(tmp).sort()).toEqual(['events.fifo', `luna-hunt-streams-${process.pid}-live`]);
   });
 
   it('CLI: luna import sigma writes .luna files and the JSON fidelity report', () => {
