@@ -2,6 +2,8 @@
 // compiles, else the interpreter) and the correlation engine; detections come out in source
 // order (files in the given order, records in file order), also with --workers N.
 
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { CompiledPolicy } from '../../compiler/ir.ts';
 import type { Scalar } from '../../policy/ast.ts';
 import { DiagnosticError, type Diagnostic } from '../../policy/diagnostics.ts';
@@ -33,6 +35,8 @@ export interface HuntOptions {
   onDetection?: (d: Detection) => void;
   /** Rule detections carry their event's fields (`luna hunt --event`). */
   withEvents?: boolean;
+  /** Files never read as logs, even inside a directory hunted (the detections' own file). */
+  exclude?: string[];
   /** Events scanned and bytes read so far, of `totalBytes` (all log files; gzip compressed). */
   onProgress?: (events: number, bytes: number, totalBytes: number) => void;
   /** Pre-loaded rules and matcher (benchmarks reuse them across runs). */
@@ -135,7 +139,8 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
     }
   };
 
-  const spooled = await spoolStreams(listLogFiles(opts.logs, { onDiagnostic: (d) => diagnostics.push(d) }), (d) => diagnostics.push(d));
+  const listed = withoutExcluded(listLogFiles(opts.logs, { onDiagnostic: (d) => diagnostics.push(d) }), opts.exclude ?? []);
+  const spooled = await spoolStreams(listed, (d) => diagnostics.push(d));
   try {
     return await scanAll(spooled.files, spooled.names);
   } finally {
@@ -220,6 +225,20 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
       diagnostics,
     };
   }
+}
+
+/** `files` but those that are one of `exclude` (compared by real path). */
+function withoutExcluded(files: string[], exclude: string[]): string[] {
+  if (!exclude.length) return files;
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  const skip = new Set(exclude.map(real));
+  return files.filter((f) => !skip.has(real(f)));
 }
 
 /** The fields each compiled rule tests, by rule id (none for the interpreter). */

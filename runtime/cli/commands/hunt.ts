@@ -122,6 +122,8 @@ Examples:
           sigma: { pipelines: opts.pipeline, placeholders: opts.placeholders },
           filter,
           withEvents: opts.event === true,
+          // `-o logs/found.jsonl logs/`: the detections being written are not hunted.
+          exclude: opts.out ? [opts.out] : [],
           limits: maxGroups === undefined ? undefined : { maxGroups },
           onProgress: (events, bytes, total) => bar.tick(bytes, `· ${events.toLocaleString('en-US')} events`, total),
           onDetection: (d) => {

@@ -259,6 +259,18 @@ describe('luna hunt', () => {
     expect(full.stderr).toMatch(/LUN0001: --out: writing \/dev\/full failed: ENOSPC/);
   });
 
+  it('CLI: the --out file is not hunted, even inside the directory being hunted', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'luna-selfout-'));
+    writeFileSync(join(dir, 'a.ndjson'), readFileSync(demoLog));
+    const out = join(dir, 'z-found.jsonl'); // walked after a.ndjson, while detections stream into it
+    const r = run(['hunt', '-r', 'examples/sigma', '--format', 'json', '--output', 'jsonl', '-o', out, dir]);
+    expect(r.status, r.stderr).toBe(1);
+    const summary = JSON.parse(r.stderr.split('\n').find((l) => l.startsWith('{"summary"'))!).summary;
+    expect(summary.files).toBe(1);
+    expect(summary.events).toBe(readFileSync(demoLog, 'utf8').trim().split('\n').length);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(summary.detections);
+  });
+
   it('--sort time: one timeline across files, the same detections; source order otherwise', () => {
     // A second host's log whose events fall between the demo's (shifted by 30 s).
     const dir = mkdtempSync(join(tmpdir(), 'luna-sort-'));
