@@ -7,6 +7,7 @@ import type { CorrelationDecl, Policy, RuleDecl } from '../../policy/ast.ts';
 import type { Diagnostic } from '../../policy/diagnostics.ts';
 import type { FidelityEntry, SigmaOptions } from '../../policy/import/sigma/index.ts';
 import type { Matcher } from '../matcher.ts';
+import { realPath } from './paths.ts';
 
 export type MatcherKind = 'auto' | 'tables' | 'interpreter';
 
@@ -47,6 +48,7 @@ function isBundle(path: string): boolean {
 export async function loadHuntRules(paths: string[], opts: RuleLoadOptions = {}): Promise<HuntRules> {
   const out: HuntRules = { policies: [], correlations: [], rules: new Map(), diagnostics: [], fidelity: [] };
   const sigmaFiles: { path: string; text: string }[] = [];
+  const seenSigma = new Set<string>();
   const otherPaths: string[] = [];
   const { collectSigmaFiles, looksLikeSigma, importSigmaTexts } = await import('../../policy/import/sigma/index.ts');
   for (const p of paths) {
@@ -71,6 +73,14 @@ export async function loadHuntRules(paths: string[], opts: RuleLoadOptions = {})
     const yamls = st.isDirectory() ? collectSigmaFiles([p]) : /\.ya?ml$/i.test(p) ? [p] : [];
     const sigmaHere = new Set<string>();
     for (const f of yamls) {
+      // A file reached twice (a directory and a file in it, or a path given twice) is one file,
+      // not a duplicate rule.
+      const real = realPath(f);
+      if (seenSigma.has(real)) {
+        sigmaHere.add(f);
+        continue;
+      }
+      seenSigma.add(real);
       const text = readFileSync(f, 'utf8');
       if (looksLikeSigma(f, text) && !/\.luna\.ya?ml$/i.test(f)) {
         sigmaFiles.push({ path: f, text });

@@ -2,8 +2,6 @@
 // compiles, else the interpreter) and the correlation engine; detections come out in source
 // order (files in the given order, records in file order), also with --workers N.
 
-import { realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { CompiledPolicy } from '../../compiler/ir.ts';
 import type { Scalar } from '../../policy/ast.ts';
 import { DiagnosticError, type Diagnostic } from '../../policy/diagnostics.ts';
@@ -14,6 +12,7 @@ import { renamed, spoolStreams } from '../sources/spool.ts';
 import { makeFilter, type Detection, type DetectionFilter } from './detection.ts';
 import { createMatcher, loadHuntRules, type HuntRules, type MatcherKind } from './load-rules.ts';
 import { HuntPool } from './pool.ts';
+import { realPath } from './paths.ts';
 import { scanSource, type Hit, type ScanResult } from './scan.ts';
 
 // Workers take files in slices of about this size (see splitForWorkers).
@@ -230,15 +229,8 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
 /** `files` but those that are one of `exclude` (compared by real path). */
 function withoutExcluded(files: string[], exclude: string[]): string[] {
   if (!exclude.length) return files;
-  const real = (p: string) => {
-    try {
-      return realpathSync(p);
-    } catch {
-      return resolve(p);
-    }
-  };
-  const skip = new Set(exclude.map(real));
-  return files.filter((f) => !skip.has(real(f)));
+  const skip = new Set(exclude.map(realPath));
+  return files.filter((f) => !skip.has(realPath(f)));
 }
 
 /** The fields each compiled rule tests, by rule id (none for the interpreter). */

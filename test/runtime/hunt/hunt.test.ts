@@ -259,6 +259,14 @@ describe('luna hunt', () => {
     expect(full.stderr).toMatch(/LUN0001: --out: writing \/dev\/full failed: ENOSPC/);
   });
 
+  it('a rule file reached twice (its directory and itself, or two spellings) is loaded once, without a duplicate warning', async () => {
+    const once = await loadHuntRules([examples]);
+    const twice = await loadHuntRules([examples, join(examples, 'proc_creation_recon_whoami.yml'), join(repoRoot, 'examples/./sigma')]);
+    expect([...twice.rules.keys()].sort()).toEqual([...once.rules.keys()].sort());
+    expect(twice.diagnostics.map((d) => d.code)).toEqual(once.diagnostics.map((d) => d.code));
+    expect(twice.policies.flatMap((p) => p.rules)).toHaveLength(once.policies.flatMap((p) => p.rules).length);
+  });
+
   it('CLI: the --out file is not hunted, even inside the directory being hunted', () => {
     const dir = mkdtempSync(join(tmpdir(), 'luna-selfout-'));
     writeFileSync(join(dir, 'a.ndjson'), readFileSync(demoLog));
