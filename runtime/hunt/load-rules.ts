@@ -7,7 +7,7 @@ import type { CorrelationDecl, Policy, RuleDecl } from '../../policy/ast.ts';
 import type { Diagnostic } from '../../policy/diagnostics.ts';
 import type { FidelityEntry, SigmaOptions } from '../../policy/import/sigma/index.ts';
 import type { Matcher } from '../matcher.ts';
-import { realPath } from './paths.ts';
+import { realPath } from '../sources/paths.ts';
 
 export type MatcherKind = 'auto' | 'tables' | 'interpreter';
 

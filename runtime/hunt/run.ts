@@ -12,7 +12,7 @@ import { renamed, spoolStreams } from '../sources/spool.ts';
 import { makeFilter, type Detection, type DetectionFilter } from './detection.ts';
 import { createMatcher, loadHuntRules, type HuntRules, type MatcherKind } from './load-rules.ts';
 import { HuntPool } from './pool.ts';
-import { realPath } from './paths.ts';
+import { realPath } from '../sources/paths.ts';
 import { scanSource, type Hit, type ScanResult } from './scan.ts';
 
 // Workers take files in slices of about this size (see splitForWorkers).

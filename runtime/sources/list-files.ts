@@ -9,6 +9,7 @@ import { extname, join } from 'node:path';
 import { sniffFile } from './detect.ts';
 import { at, CODES, type DiagnosticSink } from './diagnostics.ts';
 import { STDIN } from './spool.ts';
+import { realPath } from './paths.ts';
 
 const LOG_EXT = new Set(['.json', '.jsonl', '.ndjson', '.log', '.gz', '.evtx']);
 /** Extensions that are never logs: not even sniffed (policies, docs, code, archives). .xml is
@@ -75,5 +76,13 @@ export function listLogFiles(paths: string[], opts: { onDiagnostic?: DiagnosticS
       if (out.length === before) sink(at(CODES.NO_LOGS, 'warning', `no log files in this directory${skipped ? ` (${skipped} other file(s) passed over)` : ''}`, p));
     } else out.push(p);
   }
-  return [...new Set(out)];
+  // Without duplicates, however they were reached (`./logs` and `logs`, a directory and a file
+  // in it): each file is hunted once, under the first name it was reached by.
+  const seen = new Set<string>();
+  return out.filter((f) => {
+    const real = f === STDIN ? f : realPath(f);
+    if (seen.has(real)) return false;
+    seen.add(real);
+    return true;
+  });
 }

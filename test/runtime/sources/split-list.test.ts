@@ -3,9 +3,9 @@
 // diagnostics; the walker is recursive, sorted, and sniffs files whose extension says nothing.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { listLogFiles, readEventsSync, sliceSize, splitForWorkers } from '../../../runtime/sources/index.ts';
 import type { Diagnostic } from '../../../policy/diagnostics.ts';
@@ -113,6 +113,11 @@ describe('listLogFiles', () => {
     const said: Diagnostic[] = [];
     expect(listLogFiles([none, root, '-'], { onDiagnostic: (d) => said.push(d) })).toHaveLength(6);
     expect(said.map((d) => [d.code, d.file, d.message])).toEqual([['LUN6603', none, 'no log files in this directory (2 other file(s) passed over)']]);
+    // The same file reached twice (relative and absolute, through a symlink) is listed once,
+    // under the first name it was reached by.
+    symlinkSync(root, join(dir, 'logs-link'));
+    const rel = relative(process.cwd(), join(root, 'a.json'));
+    expect(listLogFiles([rel, root, join(dir, 'logs-link')])).toEqual([rel, ...got.filter((f) => f !== 'a.json').map((f) => join(root, f))]);
   });
 
   it('finds every log of the corpus folders', () => {
