@@ -15,6 +15,7 @@ export const STDIN = '-';
 
 /** Copies live in `$TMPDIR/luna-hunt-streams-<pid>-XXXXXX`, removed when the hunt ends. */
 const PREFIX = 'luna-hunt-streams-';
+const COPY_DIR = new RegExp(`^${PREFIX}(\\d+)-`);
 
 /** Removes the copies of hunts that were killed before they could (their pid is gone). */
 function removeOrphans(): void {
@@ -25,7 +26,7 @@ function removeOrphans(): void {
     return;
   }
   for (const name of names) {
-    const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
+    const m = COPY_DIR.exec(name);
     if (!m || alive(Number(m[1]))) continue;
     rmSync(join(tmpdir(), name), { recursive: true, force: true });
   }
