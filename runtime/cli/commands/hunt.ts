@@ -174,13 +174,10 @@ Examples:
     );
 }
 
+/** A bad option value: printed as LUN0001 with exit 2 (see action in output.ts). */
 function usage(message: string): Error {
-  const e = new Error(message);
-  (e as Error & { code?: string }).code = 'LUN9001';
-  return e;
+  return new Error(message);
 }
-
-void EXIT_USAGE;
 
 /** How many threads scanned, and why fewer than asked for. */
 function threadsNote(used: number, asked: number): string {
