@@ -12,7 +12,6 @@ import { renamed, spoolStreams } from '../sources/spool.ts';
 import { makeFilter, type Detection, type DetectionFilter } from './detection.ts';
 import { createMatcher, loadHuntRules, type HuntRules, type MatcherKind } from './load-rules.ts';
 import { HuntPool } from './pool.ts';
-import { realPath } from '../sources/paths.ts';
 import { scanSource, type Hit, type ScanResult } from './scan.ts';
 
 // Workers take files in slices of about this size (see splitForWorkers).
@@ -138,7 +137,7 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
     }
   };
 
-  const listed = withoutExcluded(listLogFiles(opts.logs, { onDiagnostic: (d) => diagnostics.push(d) }), opts.exclude ?? []);
+  const listed = listLogFiles(opts.logs, { onDiagnostic: (d) => diagnostics.push(d), exclude: opts.exclude });
   const spooled = await spoolStreams(listed, (d) => diagnostics.push(d));
   try {
     return await scanAll(spooled.files, spooled.names);
@@ -224,13 +223,6 @@ export async function runHunt(opts: HuntOptions): Promise<HuntSummary> {
       diagnostics,
     };
   }
-}
-
-/** `files` but those that are one of `exclude` (compared by real path). */
-function withoutExcluded(files: string[], exclude: string[]): string[] {
-  if (!exclude.length) return files;
-  const skip = new Set(exclude.map(realPath));
-  return files.filter((f) => !skip.has(realPath(f)));
 }
 
 /** The fields each compiled rule tests, by rule id (none for the interpreter). */

@@ -53,8 +53,9 @@ function walk(dir: string, out: string[], sink: DiagnosticSink): number {
   return skipped;
 }
 
-/** Log files under `paths` (files as given, directories walked), without duplicates. */
-export function listLogFiles(paths: string[], opts: { onDiagnostic?: DiagnosticSink } = {}): string[] {
+/** Log files under `paths` (files as given, directories walked), without duplicates and
+ *  without the files in `exclude` (a hunt's own output file). */
+export function listLogFiles(paths: string[], opts: { onDiagnostic?: DiagnosticSink; exclude?: readonly string[] } = {}): string[] {
   const sink = opts.onDiagnostic ?? (() => {});
   const out: string[] = [];
   for (const p of paths) {
@@ -77,8 +78,9 @@ export function listLogFiles(paths: string[], opts: { onDiagnostic?: DiagnosticS
     } else out.push(p);
   }
   // Without duplicates, however they were reached (`./logs` and `logs`, a directory and a file
-  // in it): each file is hunted once, under the first name it was reached by.
-  const seen = new Set<string>();
+  // in it): each file is hunted once, under the first name it was reached by. Excluded files
+  // count as seen already.
+  const seen = new Set<string>((opts.exclude ?? []).map(realPath));
   return out.filter((f) => {
     const real = f === STDIN ? f : realPath(f);
     if (seen.has(real)) return false;
