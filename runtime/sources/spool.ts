@@ -2,45 +2,27 @@
 // (/dev/fd/N). Each is copied once into a private temporary file, and every reader then
 // treats it as any other file: format sniffing, EVTX chunks, gzip, slices for workers.
 // Detections and diagnostics name the stream as the user gave it, never the copy.
+// The copy has no name: it is unlinked as soon as it is created and read through
+// /proc/self/fd/N (the same file, for this process and its worker threads). A hunt killed by
+// any signal, SIGKILL included, leaves nothing behind: the kernel frees the copy with the
+// process's last descriptor. A stream that never ends (/dev/zero, `yes`) stops being copied,
+// with an error, when the temporary filesystem is down to its reserve; the part copied is hunted.
 
-import { createReadStream, createWriteStream, fstatSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, fstatSync, openSync, statfsSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import type { Diagnostic } from '../../policy/diagnostics.ts';
 import { at, CODES, type DiagnosticSink } from './diagnostics.ts';
 
 /** The name that stands for standard input among log paths. */
 export const STDIN = '-';
 
-/** Copies live in `$TMPDIR/luna-hunt-streams-<pid>-XXXXXX`, removed when the hunt ends. */
-const PREFIX = 'luna-hunt-streams-';
-const COPY_DIR = new RegExp(`^${PREFIX}(\\d+)-`);
-
-/** Removes the copies of hunts that were killed before they could (their pid is gone). */
-function removeOrphans(): void {
-  let names: string[];
-  try {
-    names = readdirSync(tmpdir());
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const m = COPY_DIR.exec(name);
-    if (!m || alive(Number(m[1]))) continue;
-    rmSync(join(tmpdir(), name), { recursive: true, force: true });
-  }
-}
-
-/** Whether a process exists (signal 0 checks, sends nothing). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** Free space is checked every this many bytes copied (and before the first). */
+const CHECK_EVERY = 64 << 20;
+/** The temporary filesystem keeps at least this much free (or 5 % of it, when less). */
+const RESERVE = 1 << 30;
 
 export interface Spooled {
   /** The files to read: streams replaced by their copies. */
@@ -49,6 +31,11 @@ export interface Spooled {
   names: Map<string, string>;
   /** Removes the copies. */
   cleanup(): void;
+}
+
+export interface SpoolOptions {
+  /** Bytes the temporary filesystem keeps free (default: 1 GiB, or 5 % of it when less). */
+  reserve?: number;
 }
 
 /** Whether `path` is a stream: stdin, or something other than a regular file or directory. */
@@ -62,13 +49,15 @@ export function isStream(path: string): boolean {
   }
 }
 
-/** Copies the streams among `files` (in order, each to its end) into a temporary directory. */
-export async function spoolStreams(files: string[], sink: DiagnosticSink): Promise<Spooled> {
+/** Copies the streams among `files` (in order, each to its end) into temporary files. */
+export async function spoolStreams(files: string[], sink: DiagnosticSink, opts: SpoolOptions = {}): Promise<Spooled> {
   const names = new Map<string, string>();
-  let dir: string | null = null;
+  const copies: { fd: number; path: string | null }[] = [];
   const cleanup = () => {
-    if (dir !== null) rmSync(dir, { recursive: true, force: true });
-    dir = null;
+    for (const c of copies.splice(0)) {
+      closeSync(c.fd);
+      if (c.path !== null) unlinkSync(c.path);
+    }
   };
   const out: string[] = [];
   try {
@@ -77,20 +66,19 @@ export async function spoolStreams(files: string[], sink: DiagnosticSink): Promi
         out.push(f);
         continue;
       }
-      if (dir === null) {
-        removeOrphans();
-        dir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
-      }
-      const copy = join(dir, String(names.size));
+      const copy = createCopy();
+      copies.push(copy);
+      const readPath = copy.path ?? `/proc/self/fd/${copy.fd}`;
       try {
         if (f === STDIN && fstatSync(0).isCharacterDevice()) process.stderr.write('reading logs from the terminal: end with Ctrl-D\n');
-        await pipeline(f === STDIN ? process.stdin : createReadStream(f), createWriteStream(copy, { mode: 0o600 }));
+        const stopped = await copyInto(copy.fd, f === STDIN ? process.stdin : createReadStream(f), opts.reserve);
+        if (stopped) sink(at(CODES.CANNOT_READ, 'error', `stopped copying this stream after ${mib(stopped.copied)} MiB: only ${mib(stopped.free)} MiB are left free in ${tmpdir()} (the reserve is ${mib(stopped.reserve)} MiB); the part copied is hunted`, f));
       } catch (e) {
         sink(at(CODES.CANNOT_READ, 'error', `cannot read: ${(e as Error).message}`, f));
         continue;
       }
-      names.set(copy, f);
-      out.push(copy);
+      names.set(readPath, f);
+      out.push(readPath);
     }
   } catch (e) {
     cleanup();
@@ -98,6 +86,43 @@ export async function spoolStreams(files: string[], sink: DiagnosticSink): Promi
   }
   return { files: out, names, cleanup };
 }
+
+/** A new private file in the temporary directory, unlinked at once where /proc/self/fd can
+ *  reopen it (Linux); elsewhere it keeps its name until cleanup. */
+function createCopy(): { fd: number; path: string | null } {
+  const path = join(tmpdir(), `luna-hunt-stream-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const fd = openSync(path, 'wx+', 0o600);
+  if (!existsSync('/proc/self/fd')) return { fd, path };
+  unlinkSync(path);
+  return { fd, path: null };
+}
+
+/**
+ * Copies `source` to its end into `fd`, unless the temporary filesystem gets down to its
+ * reserve (checked every CHECK_EVERY bytes, and first): then the source is left and what
+ * stopped it returned.
+ */
+async function copyInto(fd: number, source: Readable, reserve?: number): Promise<{ copied: number; free: number; reserve: number } | null> {
+  let copied = 0;
+  let nextCheck = 0;
+  for await (const chunk of source as AsyncIterable<Buffer>) {
+    if (copied >= nextCheck) {
+      nextCheck = copied + CHECK_EVERY;
+      const fs = statfsSync(tmpdir());
+      const free = fs.bavail * fs.bsize;
+      const keep = reserve ?? Math.min(RESERVE, Math.floor(fs.blocks * fs.bsize * 0.05));
+      if (free - chunk.length < keep) {
+        source.destroy();
+        return { copied, free, reserve: keep };
+      }
+    }
+    for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+    copied += chunk.length;
+  }
+  return null;
+}
+
+const mib = (n: number) => (n / (1 << 20)).toFixed(n < 1 << 20 ? 1 : 0);
 
 /** A diagnostic about a copy, renamed to the stream it came from. */
 export function renamed(d: Diagnostic, names: ReadonlyMap<string, string>): Diagnostic {

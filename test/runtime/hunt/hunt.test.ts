@@ -1,7 +1,7 @@
 // luna hunt end to end: detections with source and author, filters, output formats, workers,
 // correlations (spec example with events written here), EVTX input, bad input.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -358,11 +358,6 @@ describe('luna hunt', () => {
     };
     const direct = jsonl([demoLog]);
     expect(direct.found.length).toBeGreaterThan(5);
-    // Copies left by a hunt that was killed (its pid is gone) are removed by the next one that
-    // spools; a running hunt's (this process stands for one) are not.
-    const gone = spawnSync('true').pid!;
-    mkdirSync(join(tmp, `luna-hunt-streams-${gone}-old`));
-    mkdirSync(join(tmp, `luna-hunt-streams-${process.pid}-live`));
     const strip = (ds: Detection[]) => ds.map((d) => ({ ...d, source_file: '', correlation: d.correlation && { ...d.correlation, events: d.correlation.events.map((e) => ({ ...e, source_file: '' })) } }));
     const piped = jsonl(['-'], readFileSync(demoLog));
     expect(piped.status).toBe(1);
@@ -381,8 +376,39 @@ describe('luna hunt', () => {
     // A damaged line on stdin is reported at '-', the name the user gave.
     const bad = jsonl(['-'], Buffer.from(`${readFileSync(demoLog, 'utf8').split('\n')[0]}\n{"broken":\n`));
     expect(bad.stderr).toMatch(/^-:2:\d+: warning LUN6610/m);
-    // The copies are gone, and the orphan: only the FIFO and the live hunt's are left.
-    expect(readdirSync(tmp).sort()).toEqual(['events.fifo', `luna-hunt-streams-${process.pid}-live`]);
+    // The copies are gone: only the FIFO is left.
+    expect(readdirSync(tmp)).toEqual(['events.fifo']);
+  });
+
+  it('CLI: a hunt killed with SIGKILL while copying a stream leaves nothing in $TMPDIR', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'luna-killed-'));
+    const fifo = join(tmp, 'events.fifo');
+    execFileSync('mkfifo', [fifo]);
+    // The writer sends some events and keeps the FIFO open: the hunt is still copying.
+    // (Opened read-write so that opening does not wait for a reader; closed here once handed on.)
+    const end = openSync(fifo, 'r+');
+    const writer = spawn('sh', ['-c', `cat "${demoLog}"; exec sleep 60`], { stdio: ['ignore', end, 'ignore'] });
+    closeSync(end);
+    const hunt = spawn(luna, ['hunt', '-r', 'examples/sigma', fifo], { cwd: repoRoot, env: { ...process.env, CI: '1', TMPDIR: tmp }, stdio: 'ignore' });
+    try {
+      // The copy exists only as an open descriptor of the hunt, already unlinked.
+      let copy: string | undefined;
+      for (let i = 0; i < 200 && copy === undefined; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        try {
+          copy = readdirSync(`/proc/${hunt.pid}/fd`).map((fd) => readlinkSync(`/proc/${hunt.pid}/fd/${fd}`)).find((l) => l.startsWith(join(tmp, 'luna-hunt-stream-')));
+        } catch {
+          // the process is still starting
+        }
+      }
+      expect(copy).toMatch(/ \(deleted\)$/);
+      expect(readdirSync(tmp)).toEqual(['events.fifo']);
+    } finally {
+      hunt.kill('SIGKILL');
+      writer.kill('SIGKILL');
+    }
+    await new Promise((r) => hunt.once('exit', r));
+    expect(readdirSync(tmp)).toEqual(['events.fifo']);
   });
 
   it('CLI: luna import sigma writes .luna files and the JSON fidelity report', () => {
