@@ -35,7 +35,7 @@ export function register(program: Command): void {
     .description('hunt through recorded logs (NDJSON, EVTX) with rules, Sigma YAML or a bundle')
     .argument('<logs...>', 'log files or directories (EVTX, NDJSON, evtx_dump JSON, .gz), or - for standard input')
     .requiredOption('-r, --rules <path>', 'rules: .luna files, Sigma YAML, directories, or a compiled bundle (repeatable)', collect, [])
-    .option('--output <format>', 'table, jsonl or csv (default: table; jsonl with --format json)')
+    .option('--output <format>', 'table, jsonl or csv (default: from the -o file\'s extension, .csv or .jsonl/.ndjson/.json; else table, or jsonl with --format json)')
     .option('-o, --out <file>', 'write detections to this file instead of stdout')
     .option('-w, --workers <n>', 'threads reading slices of the logs in parallel: the main one and n - 1 workers, which join as they get ready', '1')
     .option('--level <level>', 'only detections of this level or higher (informational, low, medium, high, critical)')
@@ -62,7 +62,7 @@ Examples:
   luna hunt -r ../sigma/rules/windows logs/Security.evtx
   luna hunt -r policy.lbundle --output jsonl logs/ > detections.jsonl
   luna hunt -r rules/ --level high --tag attack.t1059* --since 2020-10-18T00:00:00Z logs/
-  luna hunt -r rules/ --workers 2 --output csv -o found.csv big.ndjson
+  luna hunt -r rules/ --workers 2 -o found.csv big.ndjson     (CSV, by the extension)
   zcat archive/*.ndjson.gz | luna hunt -r rules/ -
   luna hunt -r rules/ --event --output jsonl logs/ | jq '.event.CommandLine'`,
     )
@@ -72,8 +72,12 @@ Examples:
         const { runHunt } = await import('../../hunt/run.ts');
         const { byTime, parseLevel, parseTime, toCsv, csvHeader, toJsonl, toTable } = await import('../../hunt/detection.ts');
         const { progress } = await import('../progress.ts');
-        const out = opts.output ?? (format === 'json' ? 'jsonl' : 'table');
-        if (!['table', 'jsonl', 'csv'].includes(out)) throw usage(`--output must be table, jsonl or csv, not '${out}'`);
+        const out = opts.output ?? (opts.out ? formatOfFile(opts.out) : undefined) ?? (format === 'json' ? 'jsonl' : 'table');
+        if (!['table', 'jsonl', 'csv'].includes(out)) {
+          // `--output found.csv`: the file option is -o/--out.
+          const hint = /[./\\]/.test(out) ? `; to write the detections to a file, use -o/--out ${out}` : '';
+          throw usage(`--output must be table, jsonl or csv, not '${out}'${hint}`);
+        }
         if (!['auto', 'tables', 'interpreter'].includes(opts.matcher)) throw usage(`--matcher must be auto, tables or interpreter`);
         if (!['source', 'time'].includes(opts.sort)) throw usage(`--sort must be source or time, not '${opts.sort}'`);
         const workers = wholeNumber('--workers', opts.workers, 1, 64);
@@ -183,4 +187,11 @@ function usage(message: string): Error {
 function threadsNote(used: number, asked: number): string {
   if (used >= asked) return `${used} thread(s)`;
   return `${used} of ${asked} threads: workers start only when enough input is left for them to pay off`;
+}
+
+/** The output format a file name asks for by its extension, if any. */
+function formatOfFile(path: string): 'csv' | 'jsonl' | undefined {
+  if (/\.csv$/i.test(path)) return 'csv';
+  if (/\.(jsonl|ndjson|json)$/i.test(path)) return 'jsonl';
+  return undefined;
 }

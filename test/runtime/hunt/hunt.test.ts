@@ -279,6 +279,27 @@ describe('luna hunt', () => {
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(summary.detections);
   });
 
+  it('CLI: -o picks the format from the file\'s extension unless --output says otherwise; --output with a file name points at -o', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'luna-outfmt-'));
+    const jsonl = run(['hunt', '-r', 'examples/sigma', '-o', join(dir, 'found.jsonl'), 'examples/logs']);
+    expect(jsonl.status).toBe(1);
+    const rows = readFileSync(join(dir, 'found.jsonl'), 'utf8').trim().split('\n');
+    expect(rows.length).toBeGreaterThan(5);
+    for (const l of rows) expect(JSON.parse(l)).toHaveProperty('rule_id');
+    run(['hunt', '-r', 'examples/sigma', '-o', join(dir, 'found.CSV'), 'examples/logs']);
+    const csv = readFileSync(join(dir, 'found.CSV'), 'utf8').split('\n');
+    expect(csv[0]).toMatch(/^rule_id,/);
+    expect(csv.filter(Boolean)).toHaveLength(rows.length + 1);
+    // --output wins; a name without a known extension keeps the table.
+    run(['hunt', '-r', 'examples/sigma', '--output', 'jsonl', '-o', join(dir, 'found.csv'), 'examples/logs']);
+    expect(JSON.parse(readFileSync(join(dir, 'found.csv'), 'utf8').split('\n')[0])).toHaveProperty('rule_id');
+    run(['hunt', '-r', 'examples/sigma', '-o', join(dir, 'found.txt'), 'examples/logs']);
+    expect(readFileSync(join(dir, 'found.txt'), 'utf8')).toMatch(/^TIME +LEVEL +RULE/);
+    const wrong = run(['hunt', '-r', 'examples/sigma', '--output', 'found.csv', 'examples/logs']);
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/LUN0001: --output must be table, jsonl or csv, not 'found\.csv'; to write the detections to a file, use -o\/--out found\.csv/);
+  });
+
   it('--sort time: one timeline across files, the same detections; source order otherwise', () => {
     // A second host's log whose events fall between the demo's (shifted by 30 s).
     const dir = mkdtempSync(join(tmpdir(), 'luna-sort-'));
