@@ -29,6 +29,8 @@ export interface AgentConfig {
 }
 
 const KNOWN = new Set(['bundle', 'scope_cgroup', 'dry_run', 'fanotify_dirs', 'state_dir', 'keys', 'sinks']);
+const SINKS = new Set(['jsonl', 'stdout', 'report']);
+const JSONL = new Set(['path', 'rotate_size', 'rotate_count']);
 
 export function readAgentConfig(path: string): AgentConfig {
   let doc: unknown;
@@ -40,24 +42,39 @@ export function readAgentConfig(path: string): AgentConfig {
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new DiagnosticError([diag('LUN9101', 'error', 'agent config must be a YAML mapping', { file: path })]);
   const d = doc as Record<string, unknown>;
-  const errs = Object.keys(d)
-    .filter((k) => !KNOWN.has(k))
-    .map((k) => diag('LUN9102', 'error', `unknown agent setting '${k}'`, { file: path, suggestion: `known settings: ${[...KNOWN].join(', ')}` }));
+  const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  // A misspelt sink or sink setting would quietly leave that sink off.
+  const unknown = (keys: string[], known: Set<string>, what: string) => keys
+    .filter((k) => !known.has(k))
+    .map((k) => diag('LUN9102', 'error', `unknown agent ${what} '${k}'`, { file: path, suggestion: `known ${what}s: ${[...known].join(', ')}` }));
+  const sinks = d.sinks ?? {};
+  const j = isMap(sinks) ? sinks.jsonl : undefined;
+  const errs = [
+    ...unknown(Object.keys(d), KNOWN, 'setting'),
+    ...(isMap(sinks) ? unknown(Object.keys(sinks), SINKS, 'sink') : []),
+    ...(isMap(j) ? unknown(Object.keys(j), JSONL, 'sinks.jsonl setting') : []),
+  ];
   if (errs.length) throw new DiagnosticError(errs);
   const str = (k: string) => (d[k] === undefined ? undefined : String(d[k]));
-  const sinks = (d.sinks ?? {}) as Record<string, Record<string, unknown> | boolean>;
-  const j = sinks.jsonl as Record<string, unknown> | undefined;
   // Numbers and switches are checked, not coerced: 'yes' or '64MB' would quietly mean off.
   const bad: ReturnType<typeof diag>[] = [];
+  const badValue = (name: string, want: string, v: unknown) => bad.push(diag('LUN9103', 'error', `agent setting ${name} must be ${want}, not ${JSON.stringify(v)}`, { file: path }));
+  if (!isMap(sinks)) badValue('sinks', 'a mapping of jsonl, stdout and report', sinks);
+  else {
+    if (j !== undefined && !(isMap(j) && typeof j.path === 'string' && j.path !== '')) badValue('sinks.jsonl', 'a mapping with a path', j);
+    if (sinks.stdout !== undefined && typeof sinks.stdout !== 'boolean') badValue('sinks.stdout', 'true or false', sinks.stdout);
+    if (sinks.report !== undefined && !(Array.isArray(sinks.report) && sinks.report.every((u) => typeof u === 'string'))) badValue('sinks.report', 'a list of mysql:// or nats:// URLs', sinks.report);
+  }
+  const jsonl = isMap(j) ? j : undefined;
   const whole = (v: unknown, name: string, min: number): number | undefined => {
     if (v === undefined) return undefined;
     if (typeof v === 'number' && Number.isSafeInteger(v) && v >= min) return v;
-    bad.push(diag('LUN9103', 'error', `agent setting ${name} must be a whole number ≥ ${min}, not ${JSON.stringify(v)}`, { file: path }));
+    badValue(name, `a whole number ≥ ${min}`, v);
     return undefined;
   };
-  if (d.dry_run !== undefined && typeof d.dry_run !== 'boolean') bad.push(diag('LUN9103', 'error', `agent setting dry_run must be true or false, not ${JSON.stringify(d.dry_run)}`, { file: path }));
-  const rotateSize = whole(j?.rotate_size, 'sinks.jsonl.rotate_size', 1);
-  const rotateCount = whole(j?.rotate_count, 'sinks.jsonl.rotate_count', 0);
+  if (d.dry_run !== undefined && typeof d.dry_run !== 'boolean') badValue('dry_run', 'true or false', d.dry_run);
+  const rotateSize = whole(jsonl?.rotate_size, 'sinks.jsonl.rotate_size', 1);
+  const rotateCount = whole(jsonl?.rotate_count, 'sinks.jsonl.rotate_count', 0);
   if (bad.length) throw new DiagnosticError(bad);
   return {
     bundle: str('bundle'),
@@ -66,8 +83,8 @@ export function readAgentConfig(path: string): AgentConfig {
     fanotifyDirs: Array.isArray(d.fanotify_dirs) ? d.fanotify_dirs.map(String) : undefined,
     stateDir: str('state_dir'),
     keys: Array.isArray(d.keys) ? d.keys.map(String) : undefined,
-    jsonl: j && j.path ? { path: String(j.path), rotateSize, rotateCount } : undefined,
-    stdout: sinks.stdout === true,
-    report: Array.isArray(sinks.report) ? (sinks.report as unknown[]).map(String) : undefined,
+    jsonl: jsonl ? { path: String(jsonl.path), rotateSize, rotateCount } : undefined,
+    stdout: isMap(sinks) && sinks.stdout === true,
+    report: isMap(sinks) && Array.isArray(sinks.report) ? sinks.report.map(String) : undefined,
   };
 }

@@ -95,4 +95,29 @@ describe('agent.yaml', () => {
       rmSync(f);
     }
   });
+
+  it('refuses misspelt sinks and sink settings, and sinks it would quietly leave off', () => {
+    const codes = (yaml: string) => {
+      const f = `/tmp/luna-agent-sinks-${process.pid}.yaml`;
+      writeFileSync(f, yaml);
+      try {
+        readAgentConfig(f);
+        return [];
+      } catch (err) {
+        return (err as DiagnosticError).diagnostics.map((d) => `${d.code} ${d.message}`);
+      } finally {
+        rmSync(f);
+      }
+    };
+    expect(codes('sinks:\n  jsonl_file: { path: /x.jsonl }\n  stdot: true\n')).toEqual(["LUN9102 unknown agent sink 'jsonl_file'", "LUN9102 unknown agent sink 'stdot'"]);
+    expect(codes('sinks:\n  jsonl: { path: /x.jsonl, rotate_sizes: 100 }\n')).toEqual(["LUN9102 unknown agent sinks.jsonl setting 'rotate_sizes'"]);
+    // One URL instead of a list, a jsonl sink without a path, a switch that is not one.
+    expect(codes('sinks:\n  report: mysql://root@127.0.0.1/luna\n  jsonl: { rotate_size: 100 }\n  stdout: yes\n')).toEqual([
+      'LUN9103 agent setting sinks.jsonl must be a mapping with a path, not {"rotate_size":100}',
+      'LUN9103 agent setting sinks.stdout must be true or false, not "yes"',
+      'LUN9103 agent setting sinks.report must be a list of mysql:// or nats:// URLs, not "mysql://root@127.0.0.1/luna"',
+    ]);
+    expect(codes('sinks: [jsonl]\n')).toEqual(['LUN9103 agent setting sinks must be a mapping of jsonl, stdout and report, not ["jsonl"]']);
+    expect(codes('sinks:\n')).toEqual([]);
+  });
 });
